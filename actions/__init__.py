@@ -1,0 +1,1 @@
+"""rasa_sdk adapter: slots in, one knowledge-base call, response names and values out."""

@@ -1,0 +1,230 @@
+"""Reads and validates the French YAML content files (the source of truth)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import yaml
+
+DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "knowledge"
+
+MISSION_TEXT_FIELDS = ("title", "map_label", "summary", "why", "example")
+MISSION_LIST_FIELDS = ("how", "pitfalls", "situations", "keywords")
+HOW_STEPS = (3, 6)
+
+
+class ContentError(ValueError):
+    """Invalid content; the message names the file and the entry at fault."""
+
+    def __init__(self, path: Path, entry: str, problem: str) -> None:
+        self.path = path
+        self.entry = entry
+        self.problem = problem
+        super().__init__(f"{path}: {entry}: {problem}")
+
+
+@dataclass(frozen=True)
+class PhaseContent:
+    id: str
+    label: str
+    heading: str
+    description: str
+    position: int
+    transversal: bool
+
+
+@dataclass(frozen=True)
+class MissionContent:
+    id: str
+    phase_id: str
+    position: int
+    title: str
+    map_label: str
+    summary: str
+    why: str
+    example: str
+    how: Tuple[str, ...]
+    pitfalls: Tuple[str, ...]
+    situations: Tuple[str, ...]
+    keywords: Tuple[str, ...]
+    competences: Tuple[str, ...] = ()
+    related: Tuple[str, ...] = ()
+    next_id: Optional[str] = None
+    parent_id: Optional[str] = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Content:
+    phases: Tuple[PhaseContent, ...]
+    missions: Tuple[MissionContent, ...]
+    synonyms: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
+    digest: str = ""
+
+
+def load_content(content_dir: Path = DEFAULT_CONTENT_DIR) -> Content:
+    """Read every content file, validate it as a whole, and return it.
+
+    Raises:
+        ContentError: naming the file and the entry, for the first problem found.
+    """
+    content_dir = Path(content_dir)
+    phases_path = content_dir / "phases.yml"
+    synonyms_path = content_dir / "synonymes.yml"
+    mission_paths = sorted((content_dir / "missions").glob("*.yml"))
+    digest = hashlib.sha256()
+    for path in [phases_path, synonyms_path, *mission_paths]:
+        if path.exists():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+
+    phases = _read_phases(phases_path)
+    phase_ids = {phase.id for phase in phases}
+    missions: List[MissionContent] = []
+    seen: Dict[str, Path] = {}
+    for path in mission_paths:
+        for mission in _read_mission_file(path, phase_ids, start=len(missions)):
+            if mission.id in seen:
+                raise ContentError(path, mission.id, f"identifiant en double (déjà dans {seen[mission.id].name})")
+            seen[mission.id] = path
+            missions.append(mission)
+    if not missions:
+        raise ContentError(content_dir / "missions", "missions", "aucune mission trouvée")
+    _check_references(missions, content_dir)
+    synonyms = _read_synonyms(synonyms_path) if synonyms_path.exists() else {}
+    return Content(tuple(phases), tuple(missions), synonyms, digest.hexdigest())
+
+
+def _read_yaml(path: Path):
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError:
+        raise ContentError(path, "fichier", "fichier introuvable") from None
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        entry = f"ligne {where.line + 1}" if where else "syntaxe"
+        raise ContentError(path, entry, f"YAML invalide ({getattr(error, 'problem', error)})") from None
+
+
+def _read_phases(path: Path) -> List[PhaseContent]:
+    data = _read_yaml(path)
+    if not isinstance(data, list) or not data:
+        raise ContentError(path, "phases", "une liste de phases est attendue")
+    phases, seen = [], set()
+    for position, entry in enumerate(data):
+        entry_id = _entry_id(path, entry, position)
+        if entry_id in seen:
+            raise ContentError(path, entry_id, "identifiant en double")
+        seen.add(entry_id)
+        phases.append(
+            PhaseContent(
+                id=entry_id,
+                label=_text(path, entry_id, entry, "label"),
+                heading=_text(path, entry_id, entry, "heading"),
+                description=_text(path, entry_id, entry, "description"),
+                position=position,
+                transversal=bool(entry.get("transversal", False)),
+            )
+        )
+    return phases
+
+
+def _read_mission_file(path: Path, phase_ids: set, start: int) -> List[MissionContent]:
+    data = _read_yaml(path)
+    if not isinstance(data, dict) or "missions" not in data:
+        raise ContentError(path, "fichier", "les clés « phase » et « missions » sont attendues")
+    phase_id = data.get("phase")
+    if phase_id not in phase_ids:
+        raise ContentError(path, "phase", f"phase inconnue : {phase_id!r}")
+    if not isinstance(data["missions"], list):
+        raise ContentError(path, "missions", "une liste de missions est attendue")
+    missions = []
+    for offset, entry in enumerate(data["missions"]):
+        entry_id = _entry_id(path, entry, offset)
+        texts = {name: _text(path, entry_id, entry, name) for name in MISSION_TEXT_FIELDS}
+        lists = {name: _text_list(path, entry_id, entry, name) for name in MISSION_LIST_FIELDS}
+        low, high = HOW_STEPS
+        if not low <= len(lists["how"]) <= high:
+            raise ContentError(path, entry_id, f"« how » doit compter de {low} à {high} étapes")
+        missions.append(
+            MissionContent(
+                id=entry_id,
+                phase_id=phase_id,
+                position=start + offset,
+                how=tuple(lists["how"]),
+                pitfalls=tuple(lists["pitfalls"]),
+                situations=tuple(lists["situations"]),
+                keywords=tuple(lists["keywords"]),
+                competences=tuple(_text_list(path, entry_id, entry, "competences", required=False)),
+                related=tuple(_text_list(path, entry_id, entry, "related", required=False)),
+                next_id=_optional_text(path, entry_id, entry, "next"),
+                parent_id=_optional_text(path, entry_id, entry, "parent"),
+                source=path.name,
+                **texts,
+            )
+        )
+    return missions
+
+
+def _check_references(missions: List[MissionContent], content_dir: Path) -> None:
+    by_id = {mission.id: mission for mission in missions}
+    for mission in missions:
+        path = content_dir / "missions" / mission.source
+        references = [("related", ref) for ref in mission.related]
+        references += [(name, getattr(mission, attr)) for name, attr in (("next", "next_id"), ("parent", "parent_id"))]
+        for name, ref in references:
+            if ref is None:
+                continue
+            if ref not in by_id:
+                raise ContentError(path, mission.id, f"« {name} » renvoie à une mission inconnue : {ref!r}")
+            if ref == mission.id:
+                raise ContentError(path, mission.id, f"« {name} » renvoie à la mission elle-même")
+        if mission.parent_id and by_id[mission.parent_id].phase_id != mission.phase_id:
+            raise ContentError(path, mission.id, "« parent » doit être une mission de la même phase")
+
+
+def _read_synonyms(path: Path) -> Dict[str, Tuple[str, ...]]:
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise ContentError(path, "synonymes", "un dictionnaire « expression: sens » est attendu")
+    synonyms = {}
+    for term, meaning in data.items():
+        values = meaning if isinstance(meaning, list) else [meaning]
+        if not isinstance(term, str) or not term.strip() or not all(isinstance(v, str) and v.strip() for v in values):
+            raise ContentError(path, str(term), "expression et sens doivent être des textes non vides")
+        synonyms[term.strip()] = tuple(value.strip() for value in values)
+    return synonyms
+
+
+def _entry_id(path: Path, entry, position: int) -> str:
+    if not isinstance(entry, dict):
+        raise ContentError(path, f"entrée n° {position + 1}", "un dictionnaire est attendu")
+    entry_id = entry.get("id")
+    if not isinstance(entry_id, str) or not entry_id.strip():
+        raise ContentError(path, f"entrée n° {position + 1}", "champ « id » manquant")
+    return entry_id.strip()
+
+
+def _text(path: Path, entry_id: str, entry: dict, name: str) -> str:
+    value = entry.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise ContentError(path, entry_id, f"champ « {name} » manquant ou vide")
+    return " ".join(value.split())
+
+
+def _optional_text(path: Path, entry_id: str, entry: dict, name: str) -> Optional[str]:
+    return _text(path, entry_id, entry, name) if entry.get(name) is not None else None
+
+
+def _text_list(path: Path, entry_id: str, entry: dict, name: str, required: bool = True) -> List[str]:
+    value = entry.get(name)
+    if value is None and not required:
+        return []
+    if not isinstance(value, list) or not value:
+        raise ContentError(path, entry_id, f"champ « {name} » : une liste non vide est attendue")
+    if not all(isinstance(item, str) and item.strip() for item in value):
+        raise ContentError(path, entry_id, f"champ « {name} » : chaque élément doit être un texte non vide")
+    return [" ".join(item.split()) for item in value]

@@ -1,0 +1,162 @@
+"""In-memory ranking of missions for free French text.
+
+The index is built once from the database rows (terms were computed at build time), so a
+query costs one spaCy pass over the question plus dictionary look-ups.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+
+from rapidfuzz.distance import Levenshtein
+from rapidfuzz.process import extractOne
+
+from bot.kb.queries import SearchRows
+from bot.kb.records import MissionSummary, SearchHit
+from bot.text import FrenchAnalyzer, fold
+
+SATURATION = 2.0  # BM25-style k: a term's weight in a mission saturates around this value
+SNIPPET_BONUS = 4.0  # added when the question covers most of a situation, competence or keyword
+SNIPPET_COVERAGE = 0.6
+PHASE_BOOST = 1.5
+SNIPPET_KINDS_ORDER = {"situation": 0, "competence": 1, "map_label": 2, "title": 3, "keyword": 4}
+MIN_PREFIX = 4
+MIN_FUZZY = 6  # shorter words have too many neighbours one edit away ("crep" → "cre")
+MIN_HIT_SCORE = 2.5  # below this, a single common word matched: not worth showing
+
+
+@dataclass(frozen=True)
+class Snippet:
+    kind: str
+    text: str
+    terms: FrozenSet[str]
+
+
+class SearchIndex:
+    def __init__(self, rows: SearchRows, analyzer: FrenchAnalyzer) -> None:
+        self._analyzer = analyzer
+        self.missions: Dict[str, MissionSummary] = {mission.id: mission for mission in rows.missions}
+        self._order = {mission.id: position for position, mission in enumerate(rows.missions)}
+        self._weights = rows.weights
+        self._snippets = {
+            mission_id: [Snippet(kind, text, frozenset(terms.split())) for kind, text, terms in items if terms]
+            for mission_id, items in rows.snippets.items()
+        }
+        document_frequency: Dict[str, int] = {}
+        for terms in self._weights.values():
+            for term in terms:
+                document_frequency[term] = document_frequency.get(term, 0) + 1
+        count = max(len(self._weights), 1)
+        self._idf = {term: math.log(1 + count / df) for term, df in document_frequency.items()}
+        self._vocabulary = sorted(self._idf)
+        self._synonyms = [
+            (re.compile(rf"\b{re.escape(fold(phrase))}\b"), meaning) for phrase, meaning in rows.synonyms if fold(phrase)
+        ]
+        self._meaning_terms: Dict[str, List[str]] = {}
+
+    def query_terms(self, text: str) -> List[str]:
+        """The known index terms a question maps to, after synonyms, typos and elisions."""
+        terms: List[str] = []
+        for candidates in self._analyzer.term_variants(text):
+            term = self._resolve(candidates)
+            if term and term not in terms:
+                terms.append(term)
+        for meaning in self._meanings(text):
+            for term in self._terms_of_meaning(meaning):
+                if term not in terms:
+                    terms.append(term)
+        return terms
+
+    def search(self, text: str, limit: int = 5, phase_id: Optional[str] = None) -> List[SearchHit]:
+        """Missions ranked by relevance to ``text`` (best first), with the text that matched."""
+        query = self.query_terms(text)
+        if not query:
+            return []
+        hits = []
+        for mission_id, weights in self._weights.items():
+            score = 0.0
+            for term in query:
+                weight = weights.get(term)
+                if weight:
+                    score += self._idf[term] * weight * (SATURATION + 1) / (weight + SATURATION)
+            if score <= 0:
+                continue
+            snippet, coverage = self._best_snippet(mission_id, query)
+            if snippet is not None:
+                score += SNIPPET_BONUS * coverage
+            mission = self.missions[mission_id]
+            if phase_id and mission.phase_id == phase_id:
+                score *= PHASE_BOOST
+            if score < MIN_HIT_SCORE:
+                continue
+            hits.append(
+                SearchHit(
+                    mission=mission,
+                    score=round(score, 4),
+                    matched=snippet.text if snippet else "",
+                    matched_kind=snippet.kind if snippet else "",
+                )
+            )
+        hits.sort(key=lambda hit: (-hit.score, self._order[hit.mission.id]))
+        return hits[:limit]
+
+    def _best_snippet(self, mission_id: str, query: Sequence[str]) -> Tuple[Optional[Snippet], float]:
+        """The situation, competence or keyword the question covers best, and how strongly.
+
+        Strength is the idf-weighted share of the snippet found in the question, scaled down
+        when fewer than three terms match (one shared word is weak evidence).
+        """
+        query_set = set(query)
+        best, best_strength = None, 0.0
+        for snippet in self._snippets.get(mission_id, ()):
+            shared = snippet.terms & query_set
+            if not shared:
+                continue
+            total = sum(self._idf.get(term, 0.0) for term in snippet.terms)
+            coverage = sum(self._idf[term] for term in shared) / total if total else 0.0
+            if coverage < SNIPPET_COVERAGE:
+                continue
+            strength = coverage * min(len(shared), 3) / 3
+            if strength > best_strength or (
+                strength == best_strength and SNIPPET_KINDS_ORDER[snippet.kind] < SNIPPET_KINDS_ORDER[best.kind]
+            ):
+                best, best_strength = snippet, strength
+        return best, best_strength
+
+    def _resolve(self, candidates: Sequence[str]) -> Optional[str]:
+        for candidate in candidates:
+            if candidate in self._idf:
+                return candidate
+        for candidate in candidates:
+            prefix = self._longest_known_prefix(candidate)
+            if prefix:
+                return prefix
+        for candidate in candidates:
+            if len(candidate) < MIN_FUZZY:
+                continue
+            cutoff = 2 if len(candidate) >= 9 else 1
+            match = extractOne(candidate, self._vocabulary, scorer=Levenshtein.distance, score_cutoff=cutoff)
+            if match:
+                return match[0]
+        return None
+
+    def _longest_known_prefix(self, word: str) -> Optional[str]:
+        """A conjugated or accent-less form whose stem is known: "mefient" → "mefi"."""
+        for size in range(len(word) - 1, MIN_PREFIX - 1, -1):
+            if size < 0.6 * len(word):
+                break
+            if word[:size] in self._idf:
+                return word[:size]
+        return None
+
+    def _meanings(self, text: str) -> List[str]:
+        folded = fold(text)
+        return [meaning for pattern, meaning in self._synonyms if pattern.search(folded)]
+
+    def _terms_of_meaning(self, meaning: str) -> List[str]:
+        if meaning not in self._meaning_terms:
+            self._meaning_terms[meaning] = [term for term in self._analyzer.terms(meaning) if term in self._idf]
+        return self._meaning_terms[meaning]

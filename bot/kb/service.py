@@ -1,0 +1,126 @@
+"""The facade the actions call: plain records in, plain records out."""
+
+from __future__ import annotations
+
+import threading
+from typing import List, Optional
+
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import sessionmaker
+
+from bot.kb import queries
+from bot.kb.db import make_engine, make_session_factory
+from bot.kb.records import Mission, MissionSummary, Phase, SearchHit, Suggestion
+from bot.kb.search import SearchIndex
+from bot.text import FrenchAnalyzer, default_analyzer
+
+# A hit must reach this score, and this share of the best hit's, to be suggested.
+MIN_SUGGESTION_SCORE = 2.0
+RELATIVE_SUGGESTION_SCORE = 0.35
+
+REASON_SITUATION = "Vous décrivez une situation typique de cette mission : « {text} »."
+REASON_MATCH = "Votre question rejoint « {text} », au cœur de cette mission."
+REASON_SUMMARY = "Cette mission répond à ce que vous décrivez : {summary}"
+REASON_PHASE = "Mission clé de la phase « {phase} »."
+REASON_NEXT = "Étape qui suit habituellement « {title} »."
+
+
+class KnowledgeBaseUnavailable(RuntimeError):
+    """The database has not been built or cannot be read."""
+
+
+class KnowledgeBase:
+    """Queries over the missions and competences of a cooperation officer."""
+
+    def __init__(self, session_factory: sessionmaker, analyzer: Optional[FrenchAnalyzer] = None) -> None:
+        self._session_factory = session_factory
+        self._analyzer = analyzer
+        self._index: Optional[SearchIndex] = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_url(cls, url: Optional[str] = None, analyzer: Optional[FrenchAnalyzer] = None) -> "KnowledgeBase":
+        """Open the knowledge base at ``url`` (default: ``KB_DATABASE_URL`` or the SQLite file)."""
+        return cls(make_session_factory(make_engine(url)), analyzer)
+
+    def list_phases(self, include_transversal: bool = False) -> List[Phase]:
+        """The four phases in order; with ``include_transversal`` the transversal group too."""
+        return self._read(queries.list_phases, include_transversal)
+
+    def get_phase(self, phase_id: str) -> Optional[Phase]:
+        return self._read(queries.get_phase, phase_id)
+
+    def list_missions(self, phase_id: Optional[str] = None, top_level: bool = False) -> List[MissionSummary]:
+        """Missions of a phase (or all) in map order; ``top_level`` leaves out sub-missions."""
+        return self._read(queries.list_missions, phase_id, top_level)
+
+    def get_mission(self, mission_id: str) -> Optional[Mission]:
+        """A mission with its competences, advice, pitfalls, example and links, or ``None``."""
+        return self._read(queries.get_mission, mission_id)
+
+    def find_missions(self, text: str, limit: int = 5, phase_id: Optional[str] = None) -> List[SearchHit]:
+        """Missions ranked by relevance to free French text, best first."""
+        if not text or not text.strip():
+            return []
+        return self._search_index().search(text, limit=limit, phase_id=phase_id)
+
+    def suggest_next_steps(
+        self, text: Optional[str] = None, phase_id: Optional[str] = None, limit: int = 4
+    ) -> List[Suggestion]:
+        """An ordered short list of missions for a situation, each with the reason it was chosen.
+
+        Missions come from the text first; the usual next step of the best one and the key
+        missions of the phase complete a list that would otherwise hold fewer than two.
+        """
+        suggestions: List[Suggestion] = []
+        hits = self.find_missions(text or "", limit=limit * 2, phase_id=phase_id)
+        if hits:
+            floor = max(MIN_SUGGESTION_SCORE, hits[0].score * RELATIVE_SUGGESTION_SCORE)
+            for hit in hits:
+                if hit.score >= floor and len(suggestions) < limit:
+                    suggestions.append(Suggestion(hit.mission, _reason(hit), hit.score))
+        if suggestions and len(suggestions) < 2:
+            best = self.get_mission(suggestions[0].mission.id)
+            if best and best.next:
+                suggestions.append(Suggestion(best.next, REASON_NEXT.format(title=best.title), 0.0))
+        if phase_id and len(suggestions) < 2:
+            phase = self.get_phase(phase_id)
+            chosen = {suggestion.mission.id for suggestion in suggestions}
+            for mission in self.list_missions(phase_id, top_level=True):
+                if len(suggestions) >= min(limit, 3):
+                    break
+                if mission.id not in chosen:
+                    suggestions.append(Suggestion(mission, REASON_PHASE.format(phase=phase.label), 0.0))
+        return suggestions[:limit]
+
+    def reload(self) -> None:
+        """Forget the search index, e.g. after a rebuild of the database."""
+        with self._lock:
+            self._index = None
+
+    def _search_index(self) -> SearchIndex:
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    rows = self._read(queries.load_search_rows)
+                    if not rows.missions:
+                        raise KnowledgeBaseUnavailable("La base de connaissances est vide : lancez « python -m bot.kb build ».")
+                    self._index = SearchIndex(rows, self._analyzer or default_analyzer())
+        return self._index
+
+    def _read(self, query, *args):
+        try:
+            with self._session_factory() as session:
+                return query(session, *args)
+        except (OperationalError, ProgrammingError) as error:
+            raise KnowledgeBaseUnavailable(
+                "La base de connaissances est illisible ou n'a pas été construite : lancez « python -m bot.kb build »."
+            ) from error
+
+
+def _reason(hit: SearchHit) -> str:
+    if hit.matched_kind == "situation":
+        return REASON_SITUATION.format(text=hit.matched)
+    if hit.matched:
+        return REASON_MATCH.format(text=hit.matched)
+    return REASON_SUMMARY.format(summary=hit.mission.summary)
