@@ -15,6 +15,8 @@ export ACTION_SERVER_URL ?= http://localhost:$(ACTION_PORT)/webhook
 export CORS_ORIGINS ?= http://localhost:8080
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Rasa 3.6's dependencies print pages of deprecation warnings at start: keep the logs readable.
+export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
 .PHONY: help install kb model run test lint format clean
 
@@ -44,11 +46,12 @@ model: $(MODEL) ## Train the Rasa model if the training data or config changed
 run: kb model ## Start the action server (ACTION_PORT) and the Rasa server (RASA_PORT); Ctrl-C stops both
 	$(VENV)/bin/honcho --procfile Procfile start
 
-test: kb model ## Run every check: pytest, rasa data validate, conversation tests
+test: kb model ## Run every check: lint, rasa data validate, pytest (live stack included)
+	$(VENV)/bin/ruff check bot actions tests
 	$(RASA) data validate --fail-on-warnings
 	$(PY) -m pytest
 
-lint: $(INSTALLED) ## ruff lint and format check
+lint: $(INSTALLED) ## ruff lint and format check (format check is not part of make test)
 	$(VENV)/bin/ruff check bot actions tests
 	$(VENV)/bin/ruff format --check bot actions tests
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -13,12 +13,12 @@ from actions.base import KnowledgeAction
 class ActionSuggestNextSteps(KnowledgeAction):
     """Ranks missions for the user's own words and offers them as quick replies."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_suggest_next_steps"
 
     def answer(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
         suggestions = self.kb.suggest_next_steps(text)
         if not suggestions:

@@ -104,13 +104,47 @@ def _stop_words() -> frozenset:
 
     # Words that carry meaning for a cooperation officer although spaCy lists them as stop words.
     kept = {
-        "personne", "ensemble", "seul", "seule", "seuls", "seules", "faire", "fais", "fait",
-        "parler", "parle", "parlent", "parlons", "parlez", "dire", "dit", "dis",
-        "nouveau", "nouvelle", "nouveaux", "nouvelles", "differentes", "différentes",
+        "personne",
+        "ensemble",
+        "seul",
+        "seule",
+        "seuls",
+        "seules",
+        "faire",
+        "fais",
+        "fait",
+        "parler",
+        "parle",
+        "parlent",
+        "parlons",
+        "parlez",
+        "dire",
+        "dit",
+        "dis",
+        "nouveau",
+        "nouvelle",
+        "nouveaux",
+        "nouvelles",
+        "differentes",
+        "différentes",
     }
     # Auxiliaries and question words that say nothing about the situation.
-    added = {"vouloir", "pouvoir", "devoir", "falloir", "aller", "comment", "quel", "quelle",
-             "quels", "quelles", "bonjour", "svp", "merci", "ok"}
+    added = {
+        "vouloir",
+        "pouvoir",
+        "devoir",
+        "falloir",
+        "aller",
+        "comment",
+        "quel",
+        "quelle",
+        "quels",
+        "quelles",
+        "bonjour",
+        "svp",
+        "merci",
+        "ok",
+    }
     return frozenset(fold(word) for word in (STOP_WORDS - kept) | added)
 
 

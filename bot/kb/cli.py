@@ -16,14 +16,21 @@ from bot.text import default_analyzer
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.kb", description="Base de connaissances du chargé de coopération.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.kb", description="Base de connaissances du chargé de coopération."
+    )
     parser.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR, help="dossier du contenu YAML")
-    parser.add_argument("--database-url", default=None, help="URL SQLAlchemy (défaut : KB_DATABASE_URL ou SQLite sous var/)")
+    parser.add_argument(
+        "--database-url", default=None, help="URL SQLAlchemy (défaut : KB_DATABASE_URL ou SQLite sous var/)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     build_parser = commands.add_parser("build", help="charge le contenu dans la base (une transaction)")
     build_parser.add_argument("--if-changed", action="store_true", help="ne reconstruit que si le contenu a changé")
     commands.add_parser("check", help="valide le contenu sans toucher à la base")
-    for name, help_text in (("search", "missions classées pour un texte libre"), ("suggest", "prochaines étapes pour une situation")):
+    for name, help_text in (
+        ("search", "missions classées pour un texte libre"),
+        ("suggest", "prochaines étapes pour une situation"),
+    ):
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("text", help="texte libre en français")
         sub.add_argument("--phase", default=None, help="identifiant de phase (ex. emergence)")

@@ -56,9 +56,13 @@ def get_mission(session: Session, mission_id: str) -> Optional[Mission]:
     for kind, text in session.execute(statement):
         texts[kind].append(text)
     related_ids = session.scalars(
-        select(MissionLinkRow.related_id).where(MissionLinkRow.mission_id == mission_id).order_by(MissionLinkRow.position)
+        select(MissionLinkRow.related_id)
+        .where(MissionLinkRow.mission_id == mission_id)
+        .order_by(MissionLinkRow.position)
     ).all()
-    children = session.scalars(select(MissionRow.id).where(MissionRow.parent_id == mission_id).order_by(MissionRow.position)).all()
+    children = session.scalars(
+        select(MissionRow.id).where(MissionRow.parent_id == mission_id).order_by(MissionRow.position)
+    ).all()
     summaries = _summaries(session, [*related_ids, *children, row.next_id, row.parent_id])
     return Mission(
         id=row.id,
@@ -93,7 +97,9 @@ class SearchRows:
 def load_search_rows(session: Session) -> SearchRows:
     missions = tuple(list_missions(session))
     weights: Dict[str, Dict[str, float]] = defaultdict(dict)
-    for mission_id, term, weight in session.execute(select(MissionTermRow.mission_id, MissionTermRow.term, MissionTermRow.weight)):
+    for mission_id, term, weight in session.execute(
+        select(MissionTermRow.mission_id, MissionTermRow.term, MissionTermRow.weight)
+    ):
         weights[mission_id][term] = weight
     snippets: Dict[str, List[Tuple[str, str, str]]] = defaultdict(list)
     for row in session.scalars(select(MissionRow)):
@@ -115,7 +121,9 @@ def _summaries(session: Session, mission_ids) -> Dict[str, MissionSummary]:
     if not wanted:
         return {}
     statement = (
-        select(MissionRow, PhaseRow.label).join(PhaseRow, MissionRow.phase_id == PhaseRow.id).where(MissionRow.id.in_(wanted))
+        select(MissionRow, PhaseRow.label)
+        .join(PhaseRow, MissionRow.phase_id == PhaseRow.id)
+        .where(MissionRow.id.in_(wanted))
     )
     return {row.id: _summary(row, label) for row, label in session.execute(statement)}
 

@@ -53,7 +53,9 @@ class SearchIndex:
         self._idf = {term: math.log(1 + count / df) for term, df in document_frequency.items()}
         self._vocabulary = sorted(self._idf)
         self._synonyms = [
-            (re.compile(rf"\b{re.escape(fold(phrase))}\b"), meaning) for phrase, meaning in rows.synonyms if fold(phrase)
+            (re.compile(rf"\b{re.escape(fold(phrase))}\b"), meaning)
+            for phrase, meaning in rows.synonyms
+            if fold(phrase)
         ]
         self._meaning_terms: Dict[str, List[str]] = {}
 

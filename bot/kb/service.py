@@ -39,7 +39,7 @@ class KnowledgeBase:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_url(cls, url: Optional[str] = None, analyzer: Optional[FrenchAnalyzer] = None) -> "KnowledgeBase":
+    def from_url(cls, url: Optional[str] = None, analyzer: Optional[FrenchAnalyzer] = None) -> KnowledgeBase:
         """Open the knowledge base at ``url`` (default: ``KB_DATABASE_URL`` or the SQLite file)."""
         return cls(make_session_factory(make_engine(url)), analyzer)
 
@@ -93,6 +93,10 @@ class KnowledgeBase:
                     suggestions.append(Suggestion(mission, REASON_PHASE.format(phase=phase.label), 0.0))
         return suggestions[:limit]
 
+    def warm_up(self) -> None:
+        """Load spaCy and the search index now rather than on the first question."""
+        self._search_index()
+
     def reload(self) -> None:
         """Forget the search index, e.g. after a rebuild of the database."""
         with self._lock:
@@ -104,7 +108,9 @@ class KnowledgeBase:
                 if self._index is None:
                     rows = self._read(queries.load_search_rows)
                     if not rows.missions:
-                        raise KnowledgeBaseUnavailable("La base de connaissances est vide : lancez « python -m bot.kb build ».")
+                        raise KnowledgeBaseUnavailable(
+                            "La base de connaissances est vide : lancez « python -m bot.kb build »."
+                        )
                     self._index = SearchIndex(rows, self._analyzer or default_analyzer())
         return self._index
 

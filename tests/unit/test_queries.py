@@ -24,7 +24,11 @@ def test_list_phases_in_map_order(kb):
 
 def test_list_missions_of_a_phase(kb):
     missions = kb.list_missions("sustainability")
-    assert [mission.id for mission in missions] == ["transfer_expertise", "renew_mobilisation", "spark_new_cooperations"]
+    assert [mission.id for mission in missions] == [
+        "transfer_expertise",
+        "renew_mobilisation",
+        "spark_new_cooperations",
+    ]
     assert all(isinstance(mission, MissionSummary) for mission in missions)
 
 
@@ -126,7 +130,9 @@ def test_search_phase_boost_prefers_missions_of_that_phase(kb):
     assert top_ids(kb, "animer les instances", 1, phase_id="emergence") == ["build_partnerships"]
 
 
-@pytest.mark.parametrize("text", ["", "   ", "?!", "la météo de demain à Brest", "une recette de crêpes", "zzzz qwerty"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "?!", "la météo de demain à Brest", "une recette de crêpes", "zzzz qwerty"]
+)
 def test_search_without_meaningful_words_finds_nothing(kb, text):
     assert kb.find_missions(text) == []
 

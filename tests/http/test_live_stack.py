@@ -1,0 +1,106 @@
+"""`make run` brings up the action server and the Rasa server; Ctrl-C stops both.
+
+Slow (~30 s to start): marked ``live``; make test and CI run it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.live
+START_TIMEOUT = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def is_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def get_json(url: str):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def greeting(port: int) -> bool:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+        return response.read().startswith(b"Hello from Rasa")
+
+
+def say(port: int, sender: str, message: str):
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": message}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    rasa_port, action_port = free_port(), free_port()
+    env = dict(os.environ, RASA_PORT=str(rasa_port), ACTION_PORT=str(action_port))
+    env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{action_port}/webhook"
+    log_path = tmp_path_factory.mktemp("stack") / "make-run.log"
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        ["make", "run"], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            # Rasa answers "/" only once its model is loaded.
+            if get_json(f"http://127.0.0.1:{action_port}/health")["status"] == "ok" and greeting(rasa_port):
+                break
+        except OSError:
+            time.sleep(1)
+    else:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail(f"la pile n'a pas démarré :\n{log_path.read_text()[-3000:]}")
+    yield {"process": process, "rasa_port": rasa_port, "action_port": action_port, "log": log_path}
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_rest_channel_greets_in_french(stack):
+    replies = say(stack["rasa_port"], "live-greet", "bonjour")
+    assert replies and "Bonjour" in replies[0]["text"]
+
+
+def test_situation_reaches_the_knowledge_base_through_the_action_server(stack):
+    replies = say(stack["rasa_port"], "live-situation", "personne ne veut piloter notre projet")
+    texts = " ".join(reply["text"] for reply in replies)
+    assert "Identifier un chef de file" in texts
+
+
+def test_socketio_channel_is_enabled(stack):
+    with urllib.request.urlopen(
+        f"http://127.0.0.1:{stack['rasa_port']}/socket.io/?EIO=4&transport=polling", timeout=5
+    ) as response:
+        assert response.status == 200 and b"sid" in response.read()
+
+
+def test_ctrl_c_stops_both_servers(stack):
+    os.killpg(stack["process"].pid, signal.SIGINT)
+    stack["process"].wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and (is_open(stack["rasa_port"]) or is_open(stack["action_port"])):
+        time.sleep(0.5)
+    assert not is_open(stack["rasa_port"]) and not is_open(stack["action_port"])
