@@ -1,11 +1,11 @@
-"""Base class of the actions that read the knowledge base."""
+"""Base classes of the actions that read the knowledge base, and tracker helpers."""
 
 from __future__ import annotations
 
 import abc
 import logging
 import threading
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -28,8 +28,8 @@ def shared_knowledge_base() -> KnowledgeBase:
     return _shared_kb
 
 
-class KnowledgeAction(Action, abc.ABC):
-    """An action over the knowledge base; tests pass their own in the constructor."""
+class UsesKnowledgeBase:
+    """Gives an action a knowledge base: the one passed in (tests) or the shared one."""
 
     def __init__(self, knowledge_base: Optional[KnowledgeBase] = None) -> None:
         self._kb = knowledge_base
@@ -40,9 +40,13 @@ class KnowledgeAction(Action, abc.ABC):
             self._kb = shared_knowledge_base()
         return self._kb
 
+
+class KnowledgeAction(UsesKnowledgeBase, Action, abc.ABC):
+    """An action over the knowledge base that answers in French even when it is down."""
+
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         try:
             return self.answer(dispatcher, tracker, domain)
         except KnowledgeBaseUnavailable:
@@ -52,6 +56,18 @@ class KnowledgeAction(Action, abc.ABC):
 
     @abc.abstractmethod
     def answer(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
-        """Read the tracker, query the knowledge base once, send responses, return events."""
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        """Read the tracker, query the knowledge base, send responses, return events."""
+
+
+def latest_entity(tracker: Tracker, entity: str) -> Optional[str]:
+    """The value of an entity of the latest user message, as text, or ``None``."""
+    value = next(tracker.get_latest_entity_values(entity), None)
+    return str(value) if value is not None else None
+
+
+def user_text(tracker: Tracker) -> str:
+    """The latest user message, or "" for a button payload ("/intent{...}")."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    return "" if text.startswith("/") else text

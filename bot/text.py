@@ -11,6 +11,18 @@ from typing import Iterable, List, Optional
 import snowballstemmer
 
 SPACY_MODEL = "fr_core_news_sm"
+# Bump when the analysis changes: the knowledge base's precomputed terms are then rebuilt.
+ANALYSIS_VERSION = "2"
+# Lemmas the Snowball stemmer over-merges: "communication" and "commune" would both become
+# "commun" (common), and "couverture" would become a near neighbour of "ouverture".
+STEM_OVERRIDES = {
+    "communication": "communic",
+    "communiquer": "communic",
+    "communicant": "communic",
+    "commune": "commune",
+    "communal": "commune",
+    "intercommunal": "intercommunal",
+}
 # Components not needed for lemmas: dropping them keeps analysis near one millisecond.
 _EXCLUDED_COMPONENTS = ["parser", "ner", "senter"]
 
@@ -59,7 +71,7 @@ class FrenchAnalyzer:
 
     def stem(self, word: str) -> str:
         """Stem one accent-free word."""
-        return self._stemmer.stemWord(word)
+        return STEM_OVERRIDES.get(word) or self._stemmer.stemWord(word)
 
     def terms(self, text: str) -> List[str]:
         """Search terms of a text, in order, without stop words or punctuation."""

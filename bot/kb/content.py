@@ -34,6 +34,7 @@ class PhaseContent:
     description: str
     position: int
     transversal: bool
+    aliases: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ def _read_phases(path: Path) -> List[PhaseContent]:
                 description=_text(path, entry_id, entry, "description"),
                 position=position,
                 transversal=bool(entry.get("transversal", False)),
+                aliases=tuple(_text_list(path, entry_id, entry, "aliases")),
             )
         )
     return phases

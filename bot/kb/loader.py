@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Dict, List
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,7 @@ from bot.kb.models import (
     PhaseRow,
     SynonymRow,
 )
-from bot.text import FrenchAnalyzer
+from bot.text import ANALYSIS_VERSION, FrenchAnalyzer
 
 logger = logging.getLogger(__name__)
 
@@ -75,10 +75,11 @@ def build(engine: Engine, content: Content, analyzer: FrenchAnalyzer, force: boo
     leaves the previous knowledge base as it was. With ``force=False`` the build is skipped
     when the database already holds this exact content.
     """
-    if not force and stored_digest(engine) == content.digest:
+    digest = f"{content.digest}:{ANALYSIS_VERSION}"
+    if not force and stored_digest(engine) == digest:
         return BuildReport(len(content.phases), len(content.missions), 0, 0, skipped=True)
-    rows = _rows(content, analyzer)
-    Base.metadata.create_all(engine, tables=KB_TABLES)
+    rows = _rows(content, analyzer, digest)
+    _ensure_schema(engine)
     with Session(engine) as session, session.begin():
         for table in reversed(KB_TABLES):
             session.execute(table.delete())
@@ -103,7 +104,25 @@ def build(engine: Engine, content: Content, analyzer: FrenchAnalyzer, force: boo
     )
 
 
-def _rows(content: Content, analyzer: FrenchAnalyzer) -> Dict[type, List[dict]]:
+def _ensure_schema(engine: Engine) -> None:
+    """Create the tables; recreate them when a code upgrade changed their columns.
+
+    The knowledge base is derived from the YAML content, so its tables can be dropped.
+    """
+    inspector = inspect(engine)
+    outdated = [
+        table
+        for table in KB_TABLES
+        if inspector.has_table(table.name)
+        and {column["name"] for column in inspector.get_columns(table.name)} != set(table.columns.keys())
+    ]
+    if outdated:
+        logger.warning("Schéma de la base de connaissances périmé : tables recréées.")
+        Base.metadata.drop_all(engine, tables=KB_TABLES)
+    Base.metadata.create_all(engine, tables=KB_TABLES)
+
+
+def _rows(content: Content, analyzer: FrenchAnalyzer, digest: str) -> Dict[type, List[dict]]:
     rows: Dict[type, List[dict]] = defaultdict(list)
     phase_labels = {}
     for phase in content.phases:
@@ -116,6 +135,7 @@ def _rows(content: Content, analyzer: FrenchAnalyzer) -> Dict[type, List[dict]]:
                 description=phase.description,
                 position=phase.position,
                 transversal=phase.transversal,
+                aliases="\n".join(phase.aliases),
             )
         )
     for mission in content.missions:
@@ -166,5 +186,5 @@ def _rows(content: Content, analyzer: FrenchAnalyzer) -> Dict[type, List[dict]]:
         )
     for phrase, meanings in content.synonyms.items():
         rows[SynonymRow].extend(dict(phrase=phrase, meaning=meaning) for meaning in dict.fromkeys(meanings))
-    rows[MetaRow].append(dict(key=DIGEST_KEY, value=content.digest))
+    rows[MetaRow].append(dict(key=DIGEST_KEY, value=digest))
     return rows

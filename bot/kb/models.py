@@ -17,6 +17,8 @@ class PhaseRow(Base):
     description = Column(Text, nullable=False)
     position = Column(Integer, nullable=False)
     transversal = Column(Boolean, nullable=False, default=False)
+    # The officers' words for the phase, one per line.
+    aliases = Column(Text, nullable=False, default="")
 
 
 class MissionRow(Base):

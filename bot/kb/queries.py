@@ -136,6 +136,7 @@ def _phase(row: PhaseRow) -> Phase:
         description=row.description,
         position=row.position,
         transversal=bool(row.transversal),
+        aliases=tuple(alias for alias in row.aliases.split("\n") if alias),
     )
 
 

@@ -14,6 +14,7 @@ class Phase:
     description: str
     position: int
     transversal: bool = False
+    aliases: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -139,8 +139,7 @@ class SearchIndex:
         for candidate in candidates:
             if len(candidate) < MIN_FUZZY:
                 continue
-            cutoff = 2 if len(candidate) >= 9 else 1
-            match = extractOne(candidate, self._vocabulary, scorer=Levenshtein.distance, score_cutoff=cutoff)
+            match = extractOne(candidate, self._vocabulary, scorer=Levenshtein.distance, score_cutoff=1)
             if match:
                 return match[0]
         return None

@@ -12,7 +12,7 @@ from bot.kb import queries
 from bot.kb.db import make_engine, make_session_factory
 from bot.kb.records import Mission, MissionSummary, Phase, SearchHit, Suggestion
 from bot.kb.search import SearchIndex
-from bot.text import FrenchAnalyzer, default_analyzer
+from bot.text import FrenchAnalyzer, default_analyzer, fold
 
 # A hit must reach this score, and this share of the best hit's, to be suggested.
 MIN_SUGGESTION_SCORE = 2.0
@@ -49,6 +49,22 @@ class KnowledgeBase:
 
     def get_phase(self, phase_id: str) -> Optional[Phase]:
         return self._read(queries.get_phase, phase_id)
+
+    def find_phase(self, text: str) -> Optional[Phase]:
+        """The phase a text names (id, label or an officer's word for it), or ``None``.
+
+        The longest name found wins, so "missions transversales" beats "transversal".
+        """
+        folded = f" {fold(text)} "
+        if not folded.strip():
+            return None
+        best, best_size = None, 0
+        for phase in self.list_phases(include_transversal=True):
+            for name in (phase.id, phase.label, *phase.aliases):
+                name = fold(name)
+                if name and f" {name} " in folded and len(name) > best_size:
+                    best, best_size = phase, len(name)
+        return best
 
     def list_missions(self, phase_id: Optional[str] = None, top_level: bool = False) -> List[MissionSummary]:
         """Missions of a phase (or all) in map order; ``top_level`` leaves out sub-missions."""
