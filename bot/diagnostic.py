@@ -14,7 +14,18 @@ VOLUNTARY = "voulue"
 IMPOSED = "imposee"
 
 # Word stems of the officers' answers, compared on accent-free, lower-case text.
-_IMPOSED_WORDS = ("impos", "oblig", "forc", "contrain", "financeur", "condition", "appel a projet", "exig", "pas le choix")
+_IMPOSED_WORDS = (
+    "impos",
+    "oblig",
+    "forc",
+    "contrain",
+    "financeur",
+    "condition",
+    "appel a projet",
+    "exig",
+    "pas le choix",
+    "pas eu le choix",
+)
 _VOLUNTARY_WORDS = ("voulu", "souhait", "chois", "volont", "initiative", "envie", "spontan", "decid", "libre")
 _PARTNER_KINDS = (
     "commune", "mairie", "ville", "interco", "epci", "communaute", "agglo", "metropole", "departement",
@@ -43,7 +54,7 @@ class Partners:
 
 
 def read_origin(text: str) -> Optional[str]:
-    """"voulue" or "imposee" from an answer in the officer's words, or ``None``."""
+    """ "voulue" or "imposee" from an answer in the officer's words, or ``None``."""
     folded = fold(text)
     if folded in (VOLUNTARY, IMPOSED):
         return folded
@@ -57,7 +68,8 @@ def read_origin(text: str) -> Optional[str]:
 def read_partners(text: str) -> Optional[Partners]:
     """Kinds and number of partners named in an answer, or ``None`` if it names neither."""
     words = fold(text).split()
-    kinds = tuple(dict.fromkeys(kind for word in words for kind in _PARTNER_KINDS if word.startswith(kind)))
+    found = (next((kind for kind in _PARTNER_KINDS if word.startswith(kind)), None) for word in words)
+    kinds = tuple(dict.fromkeys(kind for kind in found if kind))
     numbers = [int(word) for word in words if re.fullmatch(r"\d{1,3}", word)]
     numbers += [_NUMBER_WORDS[word] for word in words if word in _NUMBER_WORDS]
     if not kinds and not numbers:

@@ -1,53 +1,82 @@
-"""ActionSuggestNextSteps with a fake dispatcher and the real content."""
+"""Suggestions, clarification and out-of-scope handling, with a fake dispatcher."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions.advice import ActionSuggestNextSteps
+from actions.advice import ActionClarify, ActionOutOfScope, ActionSuggestNextSteps
 from bot.kb.service import KnowledgeBase
+from tests.actions.helpers import entity, responses, run, slot_values, tracker_for
 
 
-def tracker_for(text: str) -> Tracker:
-    return Tracker(
-        sender_id="test",
-        slots={},
-        latest_message={"text": text, "intent": {"name": "describe_situation", "confidence": 0.9}, "entities": []},
-        events=[],
-        paused=False,
-        followup_action=None,
-        active_loop={},
-        latest_action_name="action_listen",
-    )
-
-
-def run(action, text):
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker_for(text), {}))
-    return dispatcher.messages, events
-
-
-def test_situation_gets_ranked_suggestions(kb):
-    messages, _ = run(ActionSuggestNextSteps(kb), "personne ne veut piloter notre projet")
-    assert messages[0]["response"] == "utter_next_steps_intro"
+def test_situation_gets_ranked_suggestions_with_buttons(kb):
+    messages, events = run(ActionSuggestNextSteps(kb), tracker_for("personne ne veut piloter notre projet"))
+    assert responses(messages)[0] == "utter_next_steps_intro"
     steps = [message for message in messages if message["response"] == "utter_next_step"]
     assert 2 <= len(steps) <= 4
     assert steps[0]["title"] == "Identifier un chef de file" and steps[0]["rank"] == 1
     assert "personne ne veut piloter" in steps[0]["reason"]
+    buttons = messages[-1]["buttons"]
+    assert buttons[0] == {
+        "title": "Identifier un chef de file",
+        "payload": '/ask_mission{"mission": "identify_lead_partner"}',
+    }
+    values = slot_values(events)
+    assert values["current_mission"] == "identify_lead_partner"
+    assert values["last_missions"][0] == "identify_lead_partner" and len(values["last_missions"]) == len(steps)
 
 
-@pytest.mark.parametrize("text", ["", "zzzz qwerty"])
+def test_phase_entity_steers_suggestions(kb):
+    tracker = tracker_for("comment animer les instances", entities=[entity("phase", "emergence")])
+    messages, _ = run(ActionSuggestNextSteps(kb), tracker)
+    steps = [message for message in messages if message["response"] == "utter_next_step"]
+    assert steps[0]["phase"] == "Phase d'émergence"
+
+
+@pytest.mark.parametrize("text", ["", "zzzz qwerty", '/describe_situation{"x": 1}'])
 def test_unmatched_text_says_so(kb, text):
-    messages, events = run(ActionSuggestNextSteps(kb), text)
-    assert [message["response"] for message in messages] == ["utter_no_suggestion"]
+    messages, events = run(ActionSuggestNextSteps(kb), tracker_for(text))
+    assert responses(messages) == ["utter_no_suggestion"]
     assert events == []
+
+
+def test_unknown_phase_slot_is_ignored(kb):
+    tracker = tracker_for("deux partenaires sont en conflit", slots={"phase": "phase_inventee"})
+    messages, _ = run(ActionSuggestNextSteps(kb), tracker)
+    assert messages[1]["title"] == "Anticiper ou gérer les conflits"
 
 
 def test_unavailable_knowledge_base_answers_in_french(tmp_path, analyzer):
     empty = KnowledgeBase.from_url(f"sqlite:///{tmp_path / 'absente.sqlite3'}", analyzer)
-    messages, _ = run(ActionSuggestNextSteps(empty), "personne ne veut piloter")
-    assert [message["response"] for message in messages] == ["utter_service_unavailable"]
+    messages, _ = run(ActionSuggestNextSteps(empty), tracker_for("personne ne veut piloter"))
+    assert responses(messages) == ["utter_service_unavailable"]
+
+
+def test_clarify_answers_directly_when_the_knowledge_base_is_sure(kb):
+    messages, _ = run(ActionClarify(kb), tracker_for("personne ne veut piloter", intent="nlu_fallback"))
+    assert responses(messages)[0] == "utter_next_steps_intro"
+
+
+def test_clarify_offers_did_you_mean_buttons_on_a_weak_match(kb):
+    messages, events = run(ActionClarify(kb), tracker_for("gouvernance", intent="nlu_fallback"))
+    assert responses(messages) == ["utter_did_you_mean"]
+    titles = [button["title"] for button in messages[0]["buttons"]]
+    assert "Faire émerger une gouvernance" in titles
+    assert slot_values(events)["last_missions"]
+
+
+def test_clarify_asks_to_rephrase_when_nothing_matches(kb):
+    messages, _ = run(ActionClarify(kb), tracker_for("blablabla truc", intent="nlu_fallback"))
+    assert responses(messages) == ["utter_ask_rephrase"]
+
+
+def test_out_of_scope_is_refused_politely(kb):
+    messages, _ = run(ActionOutOfScope(kb), tracker_for("une recette de tarte", intent="out_of_scope"))
+    assert responses(messages) == ["utter_out_of_scope"]
+
+
+def test_out_of_scope_that_is_really_a_situation_gets_advice(kb):
+    tracker = tracker_for("la coopération nous est imposée par un financement européen", intent="out_of_scope")
+    messages, _ = run(ActionOutOfScope(kb), tracker)
+    assert responses(messages)[0] == "utter_next_steps_intro"
+    assert messages[1]["title"] == "Comprendre la nature de la coopération"

@@ -15,6 +15,7 @@ import urllib.request
 
 import pytest
 
+from bot.evaluation import evaluate, load_questions, mission_titles
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.live
@@ -95,6 +96,25 @@ def test_socketio_channel_is_enabled(stack):
         f"http://127.0.0.1:{stack['rasa_port']}/socket.io/?EIO=4&transport=polling", timeout=5
     ) as response:
         assert response.status == 200 and b"sid" in response.read()
+
+
+def test_evaluation_set_scores_at_least_90_percent(stack):
+    report = evaluate(f"http://127.0.0.1:{stack['rasa_port']}", load_questions(), mission_titles())
+    missed = [f"#{o.question.id} {o.question.question}" for o in report.outcomes if not o.passed]
+    assert report.score >= 0.9, f"{report.score:.1%}\n{report.table()}\n" + "\n".join(missed)
+
+
+def test_diagnostic_form_gives_a_plan_over_rest(stack):
+    port, sender = stack["rasa_port"], "live-diagnostic"
+    assert "faire le point" in " ".join(
+        r["text"] for r in say(port, sender, "je voudrais faire le point sur ma coopération")
+    )
+    assert "Je n'ai pas reconnu" in say(port, sender, "patate")[0]["text"]
+    say(port, sender, "on est en phase d'émergence")
+    say(port, sender, "trois communes et une association")
+    say(port, sender, '/inform_origin{"origin": "imposee"}')
+    texts = " ".join(reply["text"] for reply in say(port, sender, "les élus se méfient les uns des autres"))
+    assert "Voici un plan en" in texts and "Rassurer et mettre en confiance" in texts
 
 
 def test_ctrl_c_stops_both_servers(stack):

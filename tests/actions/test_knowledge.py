@@ -1,0 +1,97 @@
+"""Phases and missions explained, with a fake dispatcher."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge import ActionExplainMission, ActionExplainPhase, ActionListPhases
+from actions.rendering import utter_mission
+from tests.actions.helpers import entity, responses, run, slot_values, tracker_for
+
+
+def test_list_phases_names_the_four_phases_and_the_transversal_missions(kb):
+    messages, _ = run(ActionListPhases(kb), tracker_for("quelles sont les phases", intent="ask_phases"))
+    assert responses(messages) == ["utter_phases"]
+    for label in (
+        "En préalable",
+        "Phase d'émergence",
+        "Phase de mise en œuvre",
+        "Pérenniser",
+        "Missions transversales",
+    ):
+        assert label in messages[0]["phases"]
+    assert messages[0]["buttons"][1]["payload"] == '/ask_phase{"phase": "emergence"}'
+
+
+def test_explain_phase_from_entity_lists_its_missions_as_buttons(kb):
+    tracker = tracker_for("/ask_phase", intent="ask_phase", entities=[entity("phase", "sustainability")])
+    messages, events = run(ActionExplainPhase(kb), tracker)
+    assert responses(messages) == ["utter_phase", "utter_choose_mission"]
+    assert messages[0]["label"] == "Pérenniser"
+    assert [button["title"] for button in messages[1]["buttons"]] == [
+        "Transférer l'expertise",
+        "Se renouveler pour mobiliser sur la durée",
+        "Impulser de nouvelles coopérations",
+    ]
+    assert slot_values(events) == {
+        "phase": "sustainability",
+        "last_missions": ["transfer_expertise", "renew_mobilisation", "spark_new_cooperations"],
+    }
+
+
+def test_explain_phase_from_words_without_accents(kb):
+    messages, _ = run(ActionExplainPhase(kb), tracker_for("que faire en mise en oeuvre", intent="ask_phase"))
+    assert messages[0]["label"] == "Phase de mise en œuvre"
+
+
+@pytest.mark.parametrize("phase_value", ["phase_inventee", "' OR 1=1 --"])
+def test_explain_phase_with_unknown_phase_lists_the_phases(kb, phase_value):
+    tracker = tracker_for("et la phase bidule ?", intent="ask_phase", entities=[entity("phase", phase_value)])
+    messages, events = run(ActionExplainPhase(kb), tracker)
+    assert responses(messages) == ["utter_phases"]
+    assert events == []
+
+
+def test_explain_mission_from_button_payload(kb):
+    tracker = tracker_for(
+        '/ask_mission{"mission": "build_governance"}', "ask_mission", [entity("mission", "build_governance")]
+    )
+    messages, events = run(ActionExplainMission(kb), tracker)
+    assert responses(messages) == ["utter_mission", "utter_mission_follow"]
+    detail = messages[0]
+    assert detail["title"] == "Faire émerger une gouvernance"
+    assert detail["map_label"] == "faire émerger une gouvernance"
+    assert detail["steps"].startswith("1. ") and "\n2. " in detail["steps"]
+    assert detail["pitfalls"].startswith("- ")
+    assert messages[1]["next_title"]
+    assert slot_values(events) == {"current_mission": "build_governance"}
+
+
+def test_explain_mission_from_the_question(kb):
+    messages, events = run(
+        ActionExplainMission(kb), tracker_for("Comment favoriser l'interconnaissance ?", "ask_mission")
+    )
+    assert messages[0]["title"] == "Favoriser l'interconnaissance"
+    assert slot_values(events) == {"current_mission": "foster_mutual_knowledge"}
+
+
+def test_forged_mission_id_falls_back_to_the_question(kb):
+    tracker = tracker_for("comment valoriser les résultats", "ask_mission", [entity("mission", "' OR 1=1 --")])
+    messages, _ = run(ActionExplainMission(kb), tracker)
+    assert messages[0]["title"] == "Valoriser et montrer les résultats"
+
+
+def test_mission_without_next_step_offers_no_next_button(kb):
+    mission = dataclasses.replace(kb.get_mission("spark_new_cooperations"), next=None)
+    dispatcher = CollectingDispatcher()
+    utter_mission(dispatcher, mission)
+    assert responses(dispatcher.messages) == ["utter_mission", "utter_mission_follow_last"]
+
+
+def test_unknown_mission_says_so(kb):
+    tracker = tracker_for("", "ask_mission", [entity("mission", "mission_fantome")])
+    messages, events = run(ActionExplainMission(kb), tracker)
+    assert responses(messages) == ["utter_no_suggestion"] and events == []

@@ -1,0 +1,66 @@
+"""The evaluation set is independent of the training data and covers the whole map."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from bot.evaluation import Question, judge, load_questions
+from bot.kb.nlu_export import LOOKUP_PATH, render_phase_lookups
+from bot.text import fold
+from tests.conftest import REPO_ROOT
+
+ANNOTATION = re.compile(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))")
+
+
+def training_examples():
+    examples = set()
+    for path in (REPO_ROOT / "data" / "nlu").glob("*.yml"):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            if "intent" not in block:
+                continue
+            for line in block["examples"].splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    examples.add(fold(ANNOTATION.sub(r"\1", line[2:])))
+    return examples
+
+
+def test_no_evaluation_question_is_in_the_training_data():
+    examples = training_examples()
+    assert len(examples) > 500
+    leaked = [question.question for question in load_questions() if fold(question.question) in examples]
+    assert not leaked, leaked
+
+
+def test_evaluation_set_is_large_and_covers_every_category_and_mission(content):
+    questions = load_questions()
+    assert len(questions) >= 100
+    assert len({question.id for question in questions}) == len(questions)
+    categories = {question.category for question in questions}
+    assert {"phase", "mission", "situation", "informal", "followup", "out_of_scope", "smalltalk"} <= categories
+    expected = {mission_id for question in questions for mission_id in question.expect_missions}
+    assert expected == {mission.id for mission in content.missions}
+    phases = {fold(marker) for question in questions if question.category == "phase" for marker in question.expect_text}
+    assert {fold(phase.label) for phase in content.phases} <= phases
+
+
+def test_judge_needs_the_expected_mission_title_in_the_reply():
+    question = Question(1, "mission", "qui pilote ?", expect_missions=("identify_lead_partner",))
+    titles = {"identify_lead_partner": "Identifier un chef de file"}
+    assert judge(question, "1. **Identifier un CHEF de file** (Phase d'émergence)", titles)
+    assert not judge(question, "Construire et faire vivre les partenariats", titles)
+
+
+def test_judge_combines_missions_and_markers():
+    question = Question(2, "followup", "pourquoi ?", expect_missions=("a",), expect_text=("Pourquoi",))
+    assert judge(question, "**Pourquoi c'est important** — Titre A : ...", {"a": "Titre A"})
+    assert not judge(question, "Titre A", {"a": "Titre A"})
+    assert not judge(Question(3, "x", "?"), "n'importe quoi", {})
+
+
+def test_phase_lookup_table_is_generated_from_the_content(content):
+    assert LOOKUP_PATH.read_text(encoding="utf-8") == render_phase_lookups(
+        content
+    ), "data/nlu/lookups.yml ne correspond plus à knowledge/phases.yml : lancez « python -m bot.kb export-nlu »"
