@@ -18,7 +18,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Rasa 3.6's dependencies print pages of deprecation warnings at start: keep the logs readable.
 export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
-.PHONY: help install kb model run test lint format clean
+.PHONY: help install kb model run test stories eval lint format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -37,7 +37,11 @@ install: $(INSTALLED) ## Create the Python 3.10 virtual environment (quick when 
 kb: $(INSTALLED) ## Build the knowledge base from knowledge/ if its content changed
 	$(PY) -m bot.kb build --if-changed
 
-$(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
+# The phase entities are generated from the knowledge content, so the two never drift.
+data/nlu/lookups.yml: knowledge/phases.yml $(INSTALLED)
+	$(PY) -m bot.kb export-nlu
+
+$(MODEL): $(INSTALLED) $(TRAINING_INPUTS) data/nlu/lookups.yml
 	$(RASA) train --fixed-model-name assistant --out models
 	@touch $@
 
@@ -46,17 +50,24 @@ model: $(MODEL) ## Train the Rasa model if the training data or config changed
 run: kb model ## Start the action server (ACTION_PORT) and the Rasa server (RASA_PORT); Ctrl-C stops both
 	$(VENV)/bin/honcho --procfile Procfile start
 
-test: kb model ## Run every check: lint, rasa data validate, pytest (live stack included)
-	$(VENV)/bin/ruff check bot actions tests
+test: kb model ## Run every check: lint, rasa data validate, conversation stories, pytest (live stack included)
+	$(VENV)/bin/ruff check bot actions tests bench
 	$(RASA) data validate --fail-on-warnings
+	$(MAKE) --no-print-directory stories
 	$(PY) -m pytest
 
+stories: model ## Conversation tests: every flow of tests/stories must be predicted exactly
+	$(RASA) test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out results/stories
+
+eval: $(INSTALLED) ## Score the RUNNING assistant (make run) on tests/evaluation/questions.yml
+	$(PY) -m bot.evaluation --url http://localhost:$(RASA_PORT) --failures
+
 lint: $(INSTALLED) ## ruff lint and format check (format check is not part of make test)
-	$(VENV)/bin/ruff check bot actions tests
-	$(VENV)/bin/ruff format --check bot actions tests
+	$(VENV)/bin/ruff check bot actions tests bench
+	$(VENV)/bin/ruff format --check bot actions tests bench
 
 format: $(INSTALLED) ## Format the code with ruff
-	$(VENV)/bin/ruff format bot actions tests
+	$(VENV)/bin/ruff format bot actions tests bench
 
 clean: ## Remove the trained models and the local databases (not the venv)
 	rm -rf models/*.tar.gz var/

@@ -3,7 +3,7 @@ unsure: the knowledge-base search always runs on the user's own words."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -43,10 +43,10 @@ def phase_context(tracker: Tracker):
 class ActionSuggestNextSteps(KnowledgeAction):
     """Ranks missions for the situation described and offers them as quick replies."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_suggest_next_steps"
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict]:
         suggestions = self.kb.suggest_next_steps(user_text(tracker), phase_context(tracker))
         if not suggestions:
             dispatcher.utter_message(response="utter_no_suggestion")
@@ -58,10 +58,10 @@ class ActionOutOfScope(KnowledgeAction):
     """Out of scope for the NLU; but if the knowledge base clearly recognises a situation,
     the officer gets advice rather than a refusal."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_out_of_scope"
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict]:
         text = user_text(tracker)
         hits = self.kb.find_missions(text, limit=1)
         if hits and hits[0].score >= CONFIDENT_SEARCH_SCORE:
@@ -74,10 +74,10 @@ class ActionClarify(KnowledgeAction):
     """Low NLU confidence: answer if the knowledge base is sure, else offer "did you mean"
     buttons, else ask to rephrase."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_clarify"
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict]:
         text = user_text(tracker)
         hits = self.kb.find_missions(text, limit=3, phase_id=phase_context(tracker))
         if hits and hits[0].score >= CONFIDENT_SEARCH_SCORE:

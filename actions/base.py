@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import logging
 import threading
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -45,8 +45,8 @@ class KnowledgeAction(UsesKnowledgeBase, Action, abc.ABC):
     """An action over the knowledge base that answers in French even when it is down."""
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         try:
             return self.answer(dispatcher, tracker, domain)
         except KnowledgeBaseUnavailable:
@@ -56,8 +56,8 @@ class KnowledgeAction(UsesKnowledgeBase, Action, abc.ABC):
 
     @abc.abstractmethod
     def answer(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         """Read the tracker, query the knowledge base, send responses, return events."""
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -21,7 +21,7 @@ ORIGIN_LABELS = {IMPOSED: "imposée par un financement", "voulue": "voulue par l
 class ValidateDiagnosticForm(UsesKnowledgeBase, FormValidationAction):
     """Accepts buttons and free text; on nonsense, says why and asks again."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_diagnostic_form"
 
     def validate_diag_phase(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
@@ -62,10 +62,10 @@ class ValidateDiagnosticForm(UsesKnowledgeBase, FormValidationAction):
 class ActionDiagnosticPlan(KnowledgeAction):
     """A plan of 3 to 5 steps from the diagnostic's answers; the answers are then cleared."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_diagnostic_plan"
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict]:
         phase = self.kb.get_phase(tracker.get_slot(slots.DIAG_PHASE) or "")
         difficulty = tracker.get_slot(slots.DIAG_DIFFICULTY) or ""
         if phase is None or not difficulty:

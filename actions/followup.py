@@ -4,7 +4,7 @@ or one item of the list just offered ("la deuxième")."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -25,10 +25,10 @@ LAST = "last"
 
 
 class ActionFollowUp(KnowledgeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_follow_up"
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent == "choose_option":
             return self._choose(dispatcher, tracker)

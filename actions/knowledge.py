@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+import json
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -17,10 +18,10 @@ from bot.kb.records import Mission, Phase
 class ActionListPhases(KnowledgeAction):
     """The four phases in order, and the transversal missions."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_list_phases"
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict]:
         phases = self.kb.list_phases(include_transversal=True)
         dispatcher.utter_message(
             response="utter_phases",
@@ -33,10 +34,10 @@ class ActionListPhases(KnowledgeAction):
 class ActionExplainPhase(KnowledgeAction):
     """What to do in one phase: its description and its missions, as quick replies."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_explain_phase"
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict]:
         phase = self._phase(tracker)
         if phase is None:
             return ActionListPhases(self.kb).answer(dispatcher, tracker, domain)
@@ -59,10 +60,10 @@ class ActionExplainPhase(KnowledgeAction):
 class ActionExplainMission(KnowledgeAction):
     """How to carry out a mission: chosen by button, or found from the officer's words."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_explain_mission"
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict]:
         mission = self._mission(tracker)
         if mission is None:
             dispatcher.utter_message(response="utter_no_suggestion")
@@ -79,4 +80,4 @@ class ActionExplainMission(KnowledgeAction):
 
 
 def phase_payload(phase_id: str) -> str:
-    return '/ask_phase{"phase": "%s"}' % phase_id
+    return "/ask_phase" + json.dumps({slots.PHASE_ENTITY: phase_id})

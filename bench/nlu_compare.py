@@ -37,11 +37,25 @@ def rasa(*args: str) -> None:
 
 def macro_f1(report_dir: Path) -> float:
     report = json.loads((report_dir / "intent_report.json").read_text())
+    per_intent = {
+        name: scores["f1-score"] for name, scores in report.items() if isinstance(scores, dict) and "support" in scores
+    }
+    weakest = sorted((score, name) for name, score in per_intent.items() if not name.endswith("avg"))[:5]
+    print(
+        "  intentions les plus faibles : " + ", ".join(f"{name} {score:.2f}" for score, name in weakest),
+        file=sys.stderr,
+    )
     return report["macro avg"]["f1-score"]
 
 
 def parse_latency_ms(model: Path, messages: int) -> float:
+    import logging
+
+    import structlog
     from rasa.core.agent import Agent
+
+    # Rasa logs every parsed message at debug level on stdout: keep the table readable.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
     agent = Agent.load(str(model))
     timings = []
@@ -82,9 +96,8 @@ def main() -> int:
             )  # fmt: skip
             rows.append((name, macro_f1(scratch / "results"), training, latency))
             print(f"{name}: fait", file=sys.stderr)
-    print(
-        f"| classifieur | macro-F1 (validation croisée, {args.folds} plis) | entraînement NLU | analyse d'un message (médiane) |"
-    )
+    header = f"macro-F1 (validation croisée, {args.folds} plis)"
+    print(f"| classifieur | {header} | entraînement NLU | analyse d'un message (médiane) |")
     print("| --- | --- | --- | --- |")
     for name, f1, training, latency in rows:
         print(f"| {name} | {f1:.3f} | {training:.0f} s | {latency:.1f} ms |")

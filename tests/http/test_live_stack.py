@@ -105,16 +105,16 @@ def test_evaluation_set_scores_at_least_90_percent(stack):
 
 
 def test_diagnostic_form_gives_a_plan_over_rest(stack):
-    port, sender = stack["rasa_port"], "live-diagnostic"
-    assert "faire le point" in " ".join(
-        r["text"] for r in say(port, sender, "je voudrais faire le point sur ma coopération")
-    )
-    assert "Je n'ai pas reconnu" in say(port, sender, "patate")[0]["text"]
-    say(port, sender, "on est en phase d'émergence")
-    say(port, sender, "trois communes et une association")
-    say(port, sender, '/inform_origin{"origin": "imposee"}')
-    texts = " ".join(reply["text"] for reply in say(port, sender, "les élus se méfient les uns des autres"))
-    assert "Voici un plan en" in texts and "Rassurer et mettre en confiance" in texts
+    def texts(message):
+        return " ".join(reply["text"] for reply in say(stack["rasa_port"], "live-diagnostic", message))
+
+    assert "1/4" in texts("je voudrais faire le point sur ma coopération")
+    assert "Je n'ai pas reconnu" in texts("patate")
+    assert "2/4" in texts("on est en phase d'émergence")
+    assert "3/4" in texts("trois communes et une association")
+    assert "4/4" in texts('/inform_origin{"origin": "imposee"}')
+    plan = texts("les élus se méfient les uns des autres")
+    assert "Voici un plan en" in plan and "Rassurer et mettre en confiance" in plan
 
 
 def test_ctrl_c_stops_both_servers(stack):
