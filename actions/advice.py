@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
-from actions.base import KnowledgeAction, latest_entity, user_text
+from actions.base import KnowledgeAction, phase_context, user_text
 from actions.rendering import mission_buttons
 from bot.kb.records import Suggestion
 
@@ -34,10 +34,6 @@ def utter_suggestions(dispatcher: CollectingDispatcher, suggestions: List[Sugges
         SlotSet(slots.LAST_MISSIONS, [mission.id for mission in missions]),
         SlotSet(slots.CURRENT_MISSION, missions[0].id),
     ]
-
-
-def phase_context(tracker: Tracker):
-    return latest_entity(tracker, slots.PHASE_ENTITY) or tracker.get_slot(slots.PHASE)
 
 
 class ActionSuggestNextSteps(KnowledgeAction):

@@ -67,6 +67,11 @@ def latest_entity(tracker: Tracker, entity: str) -> Optional[str]:
     return str(value) if value is not None else None
 
 
+def phase_context(tracker: Tracker) -> Optional[str]:
+    """The phase named in the latest message, else the one the conversation is in."""
+    return latest_entity(tracker, "phase") or tracker.get_slot("phase")
+
+
 def user_text(tracker: Tracker) -> str:
     """The latest user message, or "" for a button payload ("/intent{...}")."""
     text = (tracker.latest_message or {}).get("text") or ""

@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
-from actions.base import KnowledgeAction, latest_entity, user_text
+from actions.base import KnowledgeAction, latest_entity, phase_context, user_text
 from actions.rendering import bullets, mission_buttons, utter_mission
 from bot.kb.records import Mission, Phase
 
@@ -71,12 +71,20 @@ class ActionExplainMission(KnowledgeAction):
         return utter_mission(dispatcher, mission)
 
     def _mission(self, tracker: Tracker) -> Optional[Mission]:
+        """The button's mission; else the best search hit, a recognised theme breaking ties
+        among the first three."""
         mission_id = latest_entity(tracker, slots.MISSION_ENTITY)
         mission = self.kb.get_mission(mission_id) if mission_id else None
-        if mission is None:
-            hits = self.kb.find_missions(user_text(tracker), limit=1, phase_id=tracker.get_slot(slots.PHASE))
-            mission = self.kb.get_mission(hits[0].mission.id) if hits else None
-        return mission
+        if mission is not None:
+            return mission
+        themes = [str(value) for value in tracker.get_latest_entity_values(slots.THEME_ENTITY)]
+        hits = [
+            hit.mission.id
+            for hit in self.kb.find_missions(user_text(tracker), limit=3, phase_id=phase_context(tracker))
+        ]
+        chosen = next((hit for hit in hits if hit in themes), None) or (hits[0] if hits else None)
+        chosen = chosen or next(iter(themes), None)
+        return self.kb.get_mission(chosen) if chosen else None
 
 
 def phase_payload(phase_id: str) -> str:

@@ -11,7 +11,7 @@ from typing import List, Optional
 from bot.kb.content import DEFAULT_CONTENT_DIR, ContentError, load_content
 from bot.kb.db import database_url, make_engine
 from bot.kb.loader import build
-from bot.kb.nlu_export import LOOKUP_PATH, write_phase_lookups
+from bot.kb.nlu_export import LOOKUP_PATH, write_nlu_lookups
 from bot.kb.service import KnowledgeBase, KnowledgeBaseUnavailable
 from bot.text import default_analyzer
 
@@ -28,7 +28,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     build_parser = commands.add_parser("build", help="charge le contenu dans la base (une transaction)")
     build_parser.add_argument("--if-changed", action="store_true", help="ne reconstruit que si le contenu a changé")
     commands.add_parser("check", help="valide le contenu sans toucher à la base")
-    commands.add_parser("export-nlu", help="régénère data/nlu/lookups.yml (entités de phase)")
+    commands.add_parser("export-nlu", help="régénère data/nlu/lookups.yml (entités phase et theme)")
     for name, help_text in (
         ("search", "missions classées pour un texte libre"),
         ("suggest", "prochaines étapes pour une situation"),
@@ -57,7 +57,7 @@ def _run(args) -> int:
         print(f"Contenu valide : {len(content.phases)} phases, {len(content.missions)} missions.")
         return 0
     if args.command == "export-nlu":
-        written = write_phase_lookups(load_content(args.content))
+        written = write_nlu_lookups(load_content(args.content))
         print(f"{LOOKUP_PATH} {'régénéré' if written else 'déjà à jour'}.")
         return 0
     if args.command == "build":

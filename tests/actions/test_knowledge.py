@@ -95,3 +95,24 @@ def test_unknown_mission_says_so(kb):
     tracker = tracker_for("", "ask_mission", [entity("mission", "mission_fantome")])
     messages, events = run(ActionExplainMission(kb), tracker)
     assert responses(messages) == ["utter_no_suggestion"] and events == []
+
+
+def test_theme_entity_breaks_ties_among_the_first_hits(kb):
+    text = "comment partager les moyens entre partenaires"
+    hits = [hit.mission.id for hit in kb.find_missions(text, limit=3)]
+    theme = hits[1]
+    messages, _ = run(ActionExplainMission(kb), tracker_for(text, "ask_mission", [entity("theme", theme)]))
+    assert messages[0]["title"] == kb.get_mission(theme).title != kb.get_mission(hits[0]).title
+
+
+def test_theme_outside_the_first_hits_does_not_override_the_search(kb):
+    text = "Comment identifier un chef de file ?"
+    tracker = tracker_for(text, "ask_mission", [entity("theme", "find_funding")])
+    messages, _ = run(ActionExplainMission(kb), tracker)
+    assert messages[0]["title"] == "Identifier un chef de file"
+
+
+def test_theme_alone_names_the_mission_when_search_finds_nothing(kb):
+    tracker = tracker_for("zzzz", "ask_mission", [entity("theme", "foster_mutual_knowledge")])
+    messages, _ = run(ActionExplainMission(kb), tracker)
+    assert messages[0]["title"] == "Favoriser l'interconnaissance"

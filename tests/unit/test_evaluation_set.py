@@ -7,7 +7,7 @@ import re
 import yaml
 
 from bot.evaluation import Question, judge, load_questions
-from bot.kb.nlu_export import LOOKUP_PATH, render_phase_lookups
+from bot.kb.nlu_export import LOOKUP_PATH, render_nlu_lookups
 from bot.text import fold
 from tests.conftest import REPO_ROOT
 
@@ -60,7 +60,7 @@ def test_judge_combines_missions_and_markers():
     assert not judge(Question(3, "x", "?"), "n'importe quoi", {})
 
 
-def test_phase_lookup_table_is_generated_from_the_content(content):
-    assert LOOKUP_PATH.read_text(encoding="utf-8") == render_phase_lookups(
+def test_lookup_tables_are_generated_from_the_content(content):
+    assert LOOKUP_PATH.read_text(encoding="utf-8") == render_nlu_lookups(
         content
     ), "data/nlu/lookups.yml ne correspond plus à knowledge/phases.yml : lancez « python -m bot.kb export-nlu »"
