@@ -18,6 +18,10 @@ from bot.text import FrenchAnalyzer, default_analyzer, fold
 MIN_SUGGESTION_SCORE = 2.0
 RELATIVE_SUGGESTION_SCORE = 0.35
 
+# Longer questions are cut before analysis: a situation is described in far fewer words, and
+# spaCy's cost grows with the text.
+MAX_QUERY_CHARS = 2000
+
 REASON_SITUATION = "Vous décrivez une situation typique de cette mission : « {text} »."
 REASON_MATCH = "Votre question rejoint « {text} », au cœur de cette mission."
 REASON_SUMMARY = "Cette mission répond à ce que vous décrivez : {summary}"
@@ -78,7 +82,7 @@ class KnowledgeBase:
         """Missions ranked by relevance to free French text, best first."""
         if not text or not text.strip():
             return []
-        return self._search_index().search(text, limit=limit, phase_id=phase_id)
+        return self._search_index().search(text[:MAX_QUERY_CHARS], limit=limit, phase_id=phase_id)
 
     def suggest_next_steps(
         self, text: Optional[str] = None, phase_id: Optional[str] = None, limit: int = 4

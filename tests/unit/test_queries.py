@@ -160,3 +160,8 @@ def test_unbuilt_database_raises_a_clear_error(tmp_path, analyzer):
     kb = KnowledgeBase.from_url(f"sqlite:///{tmp_path / 'vide.sqlite3'}", analyzer)
     with pytest.raises(KnowledgeBaseUnavailable, match="python -m bot.kb build"):
         kb.find_missions("chef de file")
+
+
+def test_huge_question_is_searched_on_its_beginning(kb):
+    text = "personne ne veut piloter notre projet " + "blabla " * 20000
+    assert top_ids(kb, text, 1) == ["identify_lead_partner"]
