@@ -7,18 +7,25 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 INSTALLED := $(VENV)/.installed
 MODEL := models/assistant.tar.gz
+SOCKETIO_CLIENT := web/static/vendor/socket.io.min.js
+CHROMIUM ?= /usr/bin/chromium
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
 export RASA_PORT ?= 5005
 export ACTION_PORT ?= 5055
 export ACTION_SERVER_URL ?= http://localhost:$(ACTION_PORT)/webhook
-export CORS_ORIGINS ?= http://localhost:8080
+export WEB_PORT ?= 8080
+export DEMO_PORT ?= 8081
+export RASA_PUBLIC_URL ?= http://localhost:$(RASA_PORT)
+export WEB_PUBLIC_URL ?= http://localhost:$(WEB_PORT)
+# Browser origins allowed to call Rasa (REST and socket.io), space-separated.
+export CORS_ORIGINS ?= http://localhost:$(WEB_PORT) http://localhost:$(DEMO_PORT)
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Rasa 3.6's dependencies print pages of deprecation warnings at start: keep the logs readable.
 export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
-.PHONY: help install kb model run test stories eval lint format clean
+.PHONY: help install kb model web browser run test stories eval lint format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -47,11 +54,24 @@ $(MODEL): $(INSTALLED) $(TRAINING_INPUTS) data/nlu/lookups.yml
 
 model: $(MODEL) ## Train the Rasa model if the training data or config changed
 
-run: kb model ## Start the action server (ACTION_PORT) and the Rasa server (RASA_PORT); Ctrl-C stops both
+# Front-end packages come from the npm registry, pinned by web/package-lock.json, and are
+# served from our own origin (no CDN).
+$(SOCKETIO_CLIENT): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	mkdir -p $(@D) && cp web/node_modules/socket.io-client/dist/socket.io.min.js $@
+
+web: $(SOCKETIO_CLIENT) ## Copy the widget's npm assets (socket.io-client) into web/static/vendor
+
+browser: ## Install Debian's chromium for the browser tests if it is missing (needs root)
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "Chromium manque : installez le paquet Debian « chromium » (sudo apt-get install chromium)." >&2; exit 1; fi
+
+run: kb model web ## Start the action server, the Rasa server and the web pages; Ctrl-C stops them
 	$(VENV)/bin/honcho --procfile Procfile start
 
-test: kb model ## Run every check: lint, rasa data validate, conversation stories, pytest (live stack included)
-	$(VENV)/bin/ruff check bot actions tests bench
+test: kb model web browser ## Run every check: lint, rasa data validate, conversation stories, pytest (live stack included)
+	$(VENV)/bin/ruff check bot actions channels tests bench
 	$(RASA) data validate --fail-on-warnings
 	$(MAKE) --no-print-directory stories
 	$(PY) -m pytest
@@ -63,11 +83,11 @@ eval: $(INSTALLED) ## Score the RUNNING assistant (make run) on tests/evaluation
 	$(PY) -m bot.evaluation --url http://localhost:$(RASA_PORT) --failures
 
 lint: $(INSTALLED) ## ruff lint and format check (format check is not part of make test)
-	$(VENV)/bin/ruff check bot actions tests bench
-	$(VENV)/bin/ruff format --check bot actions tests bench
+	$(VENV)/bin/ruff check bot actions channels tests bench
+	$(VENV)/bin/ruff format --check bot actions channels tests bench
 
 format: $(INSTALLED) ## Format the code with ruff
-	$(VENV)/bin/ruff format bot actions tests bench
+	$(VENV)/bin/ruff format bot actions channels tests bench
 
 clean: ## Remove the trained models and the local databases (not the venv)
-	rm -rf models/*.tar.gz var/
+	rm -rf models/*.tar.gz var/ web/static/vendor

@@ -1,0 +1,154 @@
+"""Serves the chat page, the embeddable widget and a demo intranet page on another origin.
+
+Everything the browser loads comes from our own origin (no CDN). Pages carry a strict
+Content-Security-Policy: scripts and styles from our origin only, connections to the Rasa
+server only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+logger = logging.getLogger(__name__)
+
+WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
+STATIC_DIR = WEB_ROOT / "static"
+DEMO_DIR = WEB_ROOT / "demo"
+ASSETS = {
+    "widget.js": "application/javascript",
+    "widget.css": "text/css",
+    "vendor/socket.io.min.js": "application/javascript",
+}
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    web_port: int = 8080
+    demo_port: int = 8081
+    host: str = "0.0.0.0"
+    rasa_url: str = "http://localhost:5005"
+    web_url: str = "http://localhost:8080"
+
+    @classmethod
+    def from_env(cls) -> "WebConfig":
+        web_port = int(os.environ.get("WEB_PORT", "8080"))
+        return cls(
+            web_port=web_port,
+            demo_port=int(os.environ.get("DEMO_PORT", "8081")),
+            host=os.environ.get("WEB_HOST", "0.0.0.0"),
+            rasa_url=os.environ.get("RASA_PUBLIC_URL", f"http://localhost:{os.environ.get('RASA_PORT', '5005')}"),
+            web_url=os.environ.get("WEB_PUBLIC_URL", f"http://localhost:{web_port}"),
+        )
+
+
+def content_security_policy(config: WebConfig, script_origin: str = "'self'") -> str:
+    rasa = urlsplit(config.rasa_url)
+    websocket = f"{'wss' if rasa.scheme == 'https' else 'ws'}://{rasa.netloc}"
+    return "; ".join(
+        [
+            "default-src 'none'",
+            f"script-src {script_origin}",
+            f"style-src {script_origin}",
+            f"connect-src {config.rasa_url} {websocket}",
+            "img-src 'self' data:",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def render(template: Path, **values: str) -> str:
+    """Fill ``{{name}}`` placeholders with HTML-escaped values."""
+    text = template.read_text(encoding="utf-8")
+    for name, value in values.items():
+        text = text.replace("{{" + name + "}}", html.escape(value, quote=True))
+    return text
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler):
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def make_web_app(config: WebConfig) -> web.Application:
+    """The chat page at ``/`` and the widget assets, all from this origin."""
+    app = web.Application(middlewares=[security_headers])
+    policy = content_security_policy(config)
+
+    async def index(_request: web.Request) -> web.Response:
+        page = render(STATIC_DIR / "index.html", rasa_url=config.rasa_url)
+        return web.Response(text=page, content_type="text/html", headers={"Content-Security-Policy": policy})
+
+    async def asset(request: web.Request) -> web.Response:
+        name = request.path.lstrip("/")
+        path = STATIC_DIR / name
+        if not path.exists():
+            logger.error("%s manque : lancez « make web » pour copier les ressources npm.", path)
+            raise web.HTTPNotFound(text="Ressource introuvable.")
+        # The widget is loaded by intranet pages of other origins: allow it explicitly.
+        headers = {"Cache-Control": "no-cache", "Cross-Origin-Resource-Policy": "cross-origin"}
+        return web.Response(body=path.read_bytes(), content_type=ASSETS[name], headers=headers)
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app.router.add_get("/", index)
+    app.router.add_get("/health", health)
+    app.router.add_get("/favicon.ico", lambda _request: web.Response(status=204))
+    for name in ASSETS:
+        app.router.add_get(f"/{name}", asset)
+    return app
+
+
+def make_demo_app(config: WebConfig) -> web.Application:
+    """A fake intranet page on another origin that embeds the widget with one script tag."""
+    app = web.Application(middlewares=[security_headers])
+    web_origin = "{0.scheme}://{0.netloc}".format(urlsplit(config.web_url))
+    policy = content_security_policy(config, script_origin=web_origin)
+
+    async def intranet(_request: web.Request) -> web.Response:
+        page = render(DEMO_DIR / "intranet.html", widget_url=f"{config.web_url}/widget.js", rasa_url=config.rasa_url)
+        return web.Response(text=page, content_type="text/html", headers={"Content-Security-Policy": policy})
+
+    app.router.add_get("/", intranet)
+    app.router.add_get("/favicon.ico", lambda _request: web.Response(status=204))
+    return app
+
+
+async def serve(config: WebConfig) -> None:
+    runners = []
+    for app, port in ((make_web_app(config), config.web_port), (make_demo_app(config), config.demo_port)):
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, config.host, port).start()
+        runners.append(runner)
+    logger.info("Page de l'assistant : %s — intranet de démonstration : port %d", config.web_url, config.demo_port)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        for runner in runners:
+            await runner.cleanup()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s - %(message)s")
+    try:
+        asyncio.run(serve(WebConfig.from_env()))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
