@@ -38,7 +38,7 @@ class WebConfig:
     web_url: str = "http://localhost:8080"
 
     @classmethod
-    def from_env(cls) -> "WebConfig":
+    def from_env(cls) -> WebConfig:
         web_port = int(os.environ.get("WEB_PORT", "8080"))
         return cls(
             web_port=web_port,

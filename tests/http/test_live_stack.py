@@ -1,4 +1,4 @@
-"""`make run` brings up the action server and the Rasa server; Ctrl-C stops both.
+"""`make run` brings up the action server, the Rasa server and the web pages; Ctrl-C stops them.
 
 Slow (~30 s to start): marked ``live``; make test and CI run it.
 """
@@ -17,31 +17,15 @@ import pytest
 
 from bot.evaluation import evaluate, load_questions, mission_titles
 from tests.conftest import REPO_ROOT
+from tests.stack import START_TIMEOUT, Stack, http_ok
 
 pytestmark = pytest.mark.live
-START_TIMEOUT = 240
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def is_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def get_json(url: str):
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return json.loads(response.read())
-
-
-def greeting(port: int) -> bool:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
-        return response.read().startswith(b"Hello from Rasa")
 
 
 def say(port: int, sender: str, message: str):
@@ -56,26 +40,25 @@ def say(port: int, sender: str, message: str):
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    rasa_port, action_port = free_port(), free_port()
-    env = dict(os.environ, RASA_PORT=str(rasa_port), ACTION_PORT=str(action_port))
-    env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{action_port}/webhook"
-    log_path = tmp_path_factory.mktemp("stack") / "make-run.log"
-    log = log_path.open("w")
+    """`make run` itself, on free ports (Stack only chooses the ports and the environment)."""
+    ports = Stack(tmp_path_factory.mktemp("stack"))
+    log_path = ports.log_dir / "make-run.log"
     process = subprocess.Popen(
-        ["make", "run"], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        ["make", "run"],
+        cwd=REPO_ROOT,
+        env=ports.env,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            # Rasa answers "/" only once its model is loaded.
-            if get_json(f"http://127.0.0.1:{action_port}/health")["status"] == "ok" and greeting(rasa_port):
-                break
-        except OSError:
-            time.sleep(1)
-    else:
-        os.killpg(process.pid, signal.SIGKILL)
-        pytest.fail(f"la pile n'a pas démarré :\n{log_path.read_text()[-3000:]}")
-    yield {"process": process, "rasa_port": rasa_port, "action_port": action_port, "log": log_path}
+    # Rasa answers "/" only once its model is loaded.
+    while not all(http_ok(url) for url in ports.health.values()):
+        if process.poll() is not None or time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail(f"la pile n'a pas démarré :\n{log_path.read_text()[-3000:]}")
+        time.sleep(1)
+    yield {"process": process, "rasa_port": ports.ports["rasa"], "ports": ports.ports, "log": log_path}
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
 
@@ -117,10 +100,10 @@ def test_diagnostic_form_gives_a_plan_over_rest(stack):
     assert "Voici un plan en" in plan and "Rassurer et mettre en confiance" in plan
 
 
-def test_ctrl_c_stops_both_servers(stack):
+def test_ctrl_c_stops_every_server(stack):
     os.killpg(stack["process"].pid, signal.SIGINT)
     stack["process"].wait(timeout=30)
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and (is_open(stack["rasa_port"]) or is_open(stack["action_port"])):
+    while time.monotonic() < deadline and any(is_open(port) for port in stack["ports"].values()):
         time.sleep(0.5)
-    assert not is_open(stack["rasa_port"]) and not is_open(stack["action_port"])
+    assert not any(is_open(port) for port in stack["ports"].values())
