@@ -58,6 +58,8 @@ class FrenchAnalyzer:
         self._nlp = nlp
         self._lock = threading.Lock()
         self._stemmer = snowballstemmer.stemmer("french")
+        # Snowball is pure Python (~0.1 ms a word) and officers reuse the same words: memoise.
+        self.stem = lru_cache(maxsize=50_000)(self._stem)
 
     @property
     def nlp(self):
@@ -69,7 +71,7 @@ class FrenchAnalyzer:
                     self._nlp = spacy.load(SPACY_MODEL, exclude=_EXCLUDED_COMPONENTS)
         return self._nlp
 
-    def stem(self, word: str) -> str:
+    def _stem(self, word: str) -> str:
         """Stem one accent-free word."""
         return STEM_OVERRIDES.get(word) or self._stemmer.stemWord(word)
 
