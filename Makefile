@@ -25,7 +25,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Rasa 3.6's dependencies print pages of deprecation warnings at start: keep the logs readable.
 export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
-.PHONY: help install kb model web browser run test stories eval lint format clean
+.PHONY: help install kb model web browser run test stories eval bench lint format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -81,6 +81,9 @@ stories: model ## Conversation tests: every flow of tests/stories must be predic
 
 eval: $(INSTALLED) ## Score the RUNNING assistant (make run) on tests/evaluation/questions.yml
 	$(PY) -m bot.evaluation --url http://localhost:$(RASA_PORT) --failures
+
+bench: kb model web ## Benchmarks side by side with a bare Rasa (~10 min); writes BENCHMARKS.md
+	$(PY) -m bench.run
 
 lint: $(INSTALLED) ## ruff lint and format check (format check is not part of make test)
 	$(VENV)/bin/ruff check bot actions channels tests bench
