@@ -252,7 +252,8 @@ def render(results: dict) -> str:
         "",
         "| mesure | valeur |",
         "| --- | --- |",
-        f"| démarrage à froid de `make run` jusqu'à la première réponse (modèle entraîné) | {results['cold_start']:.1f} s |",
+        "| démarrage à froid de `make run` jusqu'à la première réponse (modèle entraîné) "
+        f"| {results['cold_start']:.1f} s |",
         f"| entraînement du modèle, cache vide | {results['training']['training']:.1f} s |",
         f"| construction de la base de connaissances | {results['training']['kb_build']:.1f} s |",
     ]
