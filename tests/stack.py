@@ -41,7 +41,7 @@ def http_ok(url: str) -> bool:
 class Stack:
     """The action server, the Rasa server and the web pages, on loopback ports of their own."""
 
-    def __init__(self, log_dir: Path, host: str = "localhost") -> None:
+    def __init__(self, log_dir: Path, host: str = "localhost", **extra_env: str) -> None:
         self.ports = {name: free_port() for name in ("rasa", "actions", "web", "demo")}
         self.rasa_url = f"http://{host}:{self.ports['rasa']}"
         self.web_url = f"http://{host}:{self.ports['web']}"
@@ -58,6 +58,7 @@ class Stack:
             CORS_ORIGINS=f"{self.web_url} {self.demo_url}",
             PYTHONWARNINGS="ignore::DeprecationWarning",
             RASA_TELEMETRY_ENABLED="false",
+            **extra_env,
         )
         self.health = {
             "actions": f"http://127.0.0.1:{self.ports['actions']}/health",

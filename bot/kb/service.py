@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import List, Optional
 
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import sessionmaker
 
 from bot.kb import queries
@@ -114,8 +114,9 @@ class KnowledgeBase:
         return suggestions[:limit]
 
     def warm_up(self) -> None:
-        """Load spaCy and the search index now rather than on the first question."""
-        self._search_index()
+        """Load spaCy and the search index, and run one search, now rather than on the first
+        question (spaCy's first analysis alone takes about a second)."""
+        self._search_index().search("identifier un chef de file")
 
     def reload(self) -> None:
         """Forget the search index, e.g. after a rebuild of the database."""
@@ -138,7 +139,7 @@ class KnowledgeBase:
         try:
             with self._session_factory() as session:
                 return query(session, *args)
-        except (OperationalError, ProgrammingError) as error:
+        except DatabaseError as error:  # missing tables, corrupt file, unreachable server
             raise KnowledgeBaseUnavailable(
                 "La base de connaissances est illisible ou n'a pas été construite : lancez « python -m bot.kb build »."
             ) from error
