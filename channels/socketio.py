@@ -15,14 +15,6 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
-from channels import performance, resilience
-
-# The Rasa server imports this module through credentials.yml: the one place our code runs in
-# its process, so the fix to action-response validation and the answer given when the action
-# server fails are installed here.
-performance.install()
-resilience.install()
-
 ORIGINS_VARIABLE = "CORS_ORIGINS"
 
 
