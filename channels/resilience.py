@@ -1,4 +1,5 @@
-"""The officer always gets an answer when the action server is down or slow.
+"""The officer always gets an answer when the action server is down or slow, and no
+conversation is silently kept in memory only.
 
 Rasa 3.6 waits up to 5 minutes for a custom action, then logs the failure and answers
 nothing: the officer sees an empty reply. Here a custom action that fails (server down,
@@ -6,6 +7,11 @@ timeout, error) is answered with the domain response ``utter_service_unavailable
 French, after at most ``ACTION_TIMEOUT_SECONDS`` (default 10 s), and the failure is logged
 loudly. The next message goes to the action server again, so the assistant recovers as soon
 as it is back.
+
+Rasa's ``FailSafeTrackerStore`` switches to an in-memory store when the SQL tracker store
+fails, so conversations go on but are no longer logged. Here the failure is raised instead:
+the message is not processed, the REST channel answers a French apology, and the error is
+logged with its cause — loud, and nothing is kept in memory only.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any, List
 
 import rasa.core.actions.action as rasa_actions
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
+from rasa.core.tracker_store import FailSafeTrackerStore
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +42,22 @@ async def _run_or_apologise(self: RemoteAction, output_channel, nlg, tracker, do
         return [create_bot_utterance(message)] if message else []
 
 
+class TrackerStoreUnavailable(RuntimeError):
+    """The conversation log cannot be written or read: nothing is processed in memory only."""
+
+
+def _refuse_in_memory_fallback(self: FailSafeTrackerStore, error: Exception) -> None:
+    logger.critical(
+        "Journal des conversations injoignable (%s) : message non traité plutôt que gardé en mémoire seulement.",
+        type(self._tracker_store).__name__,
+    )
+    raise TrackerStoreUnavailable(f"Journal des conversations injoignable : {error}") from error
+
+
 def install() -> None:
-    """Bound the wait for the action server and answer in French when it fails; idempotent."""
+    """Bound the wait for the action server, answer in French when it fails, and refuse the
+    in-memory fallback of the tracker store; idempotent."""
     rasa_actions.DEFAULT_REQUEST_TIMEOUT = float(os.environ.get(TIMEOUT_VARIABLE, "10"))
     RemoteAction.run = _run_or_apologise
+    FailSafeTrackerStore.on_tracker_store_error = _refuse_in_memory_fallback
+    FailSafeTrackerStore.on_tracker_store_retrieve_error = _refuse_in_memory_fallback

@@ -5,13 +5,16 @@ The officer always gets a French answer within a bounded time, and the assistant
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import sqlite3
 import time
 
 import pytest
 
 from bench.load import send
+from tests.conftest import REPO_ROOT
 from tests.stack import Stack
 
 pytestmark = pytest.mark.live
@@ -58,3 +61,20 @@ def test_frozen_action_server_is_cut_after_the_timeout(stack):
     finally:
         os.kill(process.pid, signal.SIGCONT)
     assert "Rassurer et mettre en confiance" in texts(stack, "actions-frozen", "Les élus doutent de l'intérêt")
+
+
+def test_conversation_survives_a_kill_9_of_rasa(stack):
+    sender = f"kill-9-{time.monotonic_ns()}"
+    assert "Favoriser l'interconnaissance" in texts(stack, sender, "Comment favoriser l'interconnaissance ?")
+    assert "Bonjour" in texts(stack, sender, "bonjour")
+    stack.kill("rasa")  # SIGKILL: no chance to flush anything
+    stack.start("rasa")
+    assert "**Pourquoi c'est important** — Favoriser l'interconnaissance" in texts(stack, sender, "pourquoi ?")
+    with sqlite3.connect(REPO_ROOT / "var" / "tracker.sqlite3") as connection:
+        logged = [
+            json.loads(data)["text"]
+            for (data,) in connection.execute(
+                "select data from events where sender_id = ? and type_name = 'user' order by id", (sender,)
+            )
+        ]
+    assert logged == ["Comment favoriser l'interconnaissance ?", "bonjour", "pourquoi ?"]
