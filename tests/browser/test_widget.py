@@ -184,3 +184,13 @@ def test_pages_forbid_foreign_scripts(stack):
         policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "connect-src " + stack.rasa_url in policy
     assert "unsafe-inline" not in policy
+
+
+def test_rasa_http_api_is_off_by_default(stack):
+    for path in ("/status", "/conversations/quelqu-un/tracker", "/model/parse"):
+        try:
+            urllib.request.urlopen(f"{stack.rasa_url}{path}", timeout=5)
+            status = 200
+        except urllib.error.HTTPError as error:
+            status = error.code
+        assert status in (404, 405), path
