@@ -118,11 +118,6 @@ class KnowledgeBase:
         question (spaCy's first analysis alone takes about a second)."""
         self._search_index().search("identifier un chef de file")
 
-    def reload(self) -> None:
-        """Forget the search index, e.g. after a rebuild of the database."""
-        with self._lock:
-            self._index = None
-
     def _search_index(self) -> SearchIndex:
         if self._index is None:
             with self._lock:
