@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import yaml
@@ -64,3 +65,24 @@ def test_lookup_tables_are_generated_from_the_content(content):
     assert LOOKUP_PATH.read_text(encoding="utf-8") == render_nlu_lookups(
         content
     ), "data/nlu/lookups.yml ne correspond plus à knowledge/phases.yml : lancez « python -m bot.kb export-nlu »"
+
+
+ANNOTATED = re.compile(r"\[([^\]]+)\]\{([^}]*)\}")
+
+
+def test_no_text_is_a_synonym_of_two_values():
+    """Rasa's EntitySynonymMapper ignores the entity type: one text must map to one value."""
+    values = {}
+    for path in (REPO_ROOT / "data" / "nlu").glob("*.yml"):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            lines = [line.strip()[2:] for line in block.get("examples", "").splitlines() if line.strip()]
+            if "synonym" in block:
+                for text in lines:
+                    values.setdefault(text.lower(), set()).add(str(block["synonym"]))
+            if "intent" in block:
+                for text, annotation in (m.groups() for line in lines for m in ANNOTATED.finditer(line)):
+                    value = json.loads("{" + annotation + "}").get("value")
+                    if value and value != text:
+                        values.setdefault(text.lower(), set()).add(str(value))
+    conflicts = {text: found for text, found in values.items() if len(found) > 1}
+    assert not conflicts, conflicts
