@@ -29,7 +29,9 @@ REPLY_TIMEOUT = 20_000
 pytestmark = pytest.mark.live
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs an event loop in this thread until it stops, which
+# would break asyncio.run() in the tests collected after this folder.
+@pytest.fixture(scope="module")
 def browser():
     if not shutil.which(CHROMIUM):
         message = f"Chromium introuvable ({CHROMIUM}) : « make browser » l'installe"
