@@ -52,14 +52,19 @@ def read_request(body: bytes) -> Tuple[str, str, bool]:
     sender = data.get("sender")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS or not sender.isprintable():
         raise RequestRefused(f"Identifiant « sender » manquant ou invalide (1 à {MAX_SENDER_CHARS} caractères).")
-    message = data.get("message")
+    message, truncated = clean_message(data.get("message"))
+    return sender.strip(), message, truncated
+
+
+def clean_message(message: Any) -> Tuple[str, bool]:
+    """(message without control characters, cut to MAX_MESSAGE_CHARS; was it cut?)."""
     if not isinstance(message, str):
         raise RequestRefused("Le champ « message » doit être un texte.")
     message = _SPACES.sub(" ", _CONTROL.sub(" ", message)).strip()
     if not message:
         raise RequestRefused("Message vide : écrivez votre question.")
     truncated = len(message) > MAX_MESSAGE_CHARS
-    return sender.strip(), message[:MAX_MESSAGE_CHARS].rstrip(), truncated
+    return message[:MAX_MESSAGE_CHARS].rstrip(), truncated
 
 
 class CheckedRestInput(RestInput):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -77,3 +78,56 @@ def test_long_message_is_cut_and_marked_in_the_log(stack):
         ).fetchone()
     event = json.loads(data)
     assert 1990 <= len(event["text"]) <= 2000 and event["metadata"]["tronque"] is True
+
+
+BAD_SOCKET_PAYLOADS = [
+    ("texte brut", "bonjour", "Message invalide"),
+    ("liste", ["bonjour"], "Message invalide"),
+    ("sans message", {"session_id": "S"}, "doit être un texte"),
+    ("message nombre", {"message": 42, "session_id": "S"}, "doit être un texte"),
+    ("message vide", {"message": "   ", "session_id": "S"}, "Message vide"),
+    ("sans session", {"message": "bonjour"}, "Session invalide"),
+    ("session énorme", {"message": "bonjour", "session_id": "s" * 1000}, "Session invalide"),
+    ("métadonnées invalides", {"message": "bonjour", "session_id": "S", "customData": "{pas du json"}, "Bonjour"),
+]
+
+
+def test_socketio_bad_payloads_get_french_answers_and_the_socket_keeps_working(stack):
+    # The synchronous client over long-polling: engine.io's asyncio client needs a newer
+    # aiohttp than the one Rasa 3.6 pins.
+    import queue
+    import threading
+
+    import socketio
+
+    session_id = f"socket-{uuid.uuid4().hex}"
+    client = socketio.Client()
+    replies: queue.Queue = queue.Queue()
+    confirmed = threading.Event()
+    client.on("bot_uttered", lambda message: replies.put(message))
+    client.on("session_confirm", lambda _data: confirmed.set())
+    client.connect(stack.rasa_url, transports=["polling"])
+    try:
+        client.emit("session_request", {"session_id": session_id})
+        assert confirmed.wait(10)
+
+        def answer(payload, timeout=20):
+            while not replies.empty():
+                replies.get_nowait()
+            client.emit("user_uttered", payload)
+            return replies.get(timeout=timeout).get("text", "")
+
+        for label, payload, expected in BAD_SOCKET_PAYLOADS:
+            if isinstance(payload, dict) and payload.get("session_id") == "S":
+                payload = {**payload, "session_id": session_id}
+            text = answer(payload)
+            assert expected in text, (label, text)
+        huge = answer({"message": "x" * 100_000 + " bonjour", "session_id": session_id}, timeout=30)
+        assert huge and not ENGLISH.search(huge)
+        time.sleep(1)
+        assert "Identifier un chef de file" in answer(
+            {"message": "Comment identifier un chef de file ?", "session_id": session_id}
+        )
+    finally:
+        client.disconnect()
+    assert "Traceback" not in stack.log("rasa")
