@@ -33,6 +33,7 @@ REQUEST_TIMEOUT = 30.0
 @dataclass
 class LoadResult:
     users: int
+    run_id: str = ""
     latencies_ms: List[float] = field(default_factory=list)
     errors: int = 0
     empty: int = 0
@@ -67,10 +68,10 @@ def send(url: str, sender: str, message: str) -> list:
 
 def run_load(url: str, users: int, messages_per_user: int, deadline_s: float = 120.0) -> LoadResult:
     """``users`` conversations in parallel, each sending ``messages_per_user`` messages in turn."""
-    result = LoadResult(users)
+    run = uuid.uuid4().hex[:8]
+    result = LoadResult(users, run_id=run)
     lock = threading.Lock()
     stop_at = time.monotonic() + deadline_s
-    run = uuid.uuid4().hex[:8]
 
     def conversation(index: int) -> None:
         sender = f"bench-{run}-{users}-{index}"
