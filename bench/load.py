@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import statistics
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from typing import List
+
+from bot.evaluation import post_message
 
 # A realistic mix: greetings, knowledge questions, situations, follow-ups.
 CONVERSATION = [
@@ -56,16 +55,6 @@ class LoadResult:
         return values[min(len(values) - 1, int(round(share * (len(values) - 1))))]
 
 
-def send(url: str, sender: str, message: str) -> list:
-    request = urllib.request.Request(
-        f"{url}/webhooks/rest/webhook",
-        data=json.dumps({"sender": sender, "message": message}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:
-        return json.loads(response.read())
-
-
 def run_load(url: str, users: int, messages_per_user: int, deadline_s: float = 120.0) -> LoadResult:
     """``users`` conversations in parallel, each sending ``messages_per_user`` messages in turn."""
     run = uuid.uuid4().hex[:8]
@@ -81,7 +70,7 @@ def run_load(url: str, users: int, messages_per_user: int, deadline_s: float = 1
             message = CONVERSATION[(index + turn) % len(CONVERSATION)]
             start = time.perf_counter()
             try:
-                replies = send(url, sender, message)
+                replies = post_message(url, sender, message, REQUEST_TIMEOUT)
             except (OSError, ValueError):
                 with lock:
                     result.errors += 1

@@ -27,9 +27,9 @@ from typing import Dict, List, Optional
 import yaml
 
 from bench import components
-from bench.load import LoadResult, run_load, send
+from bench.load import LoadResult, run_load
 from bench.nlu_compare import macro_f1
-from bot.evaluation import evaluate, load_questions, mission_titles
+from bot.evaluation import evaluate, load_questions, mission_titles, post_message
 from tests.stack import START_TIMEOUT, Stack, free_port, http_ok
 
 REPO = Path(__file__).resolve().parents[1]
@@ -132,7 +132,7 @@ def cold_start(log_dir: Path) -> float:
     try:
         while time.perf_counter() - start < START_TIMEOUT:
             try:
-                if send(ports.rasa_url, "bench-cold-start", "bonjour"):
+                if post_message(ports.rasa_url, "bench-cold-start", "bonjour"):
                     return time.perf_counter() - start
             except (OSError, ValueError):
                 time.sleep(0.2)

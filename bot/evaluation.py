@@ -96,15 +96,20 @@ def judge(question: Question, reply: str, titles: Dict[str, str]) -> bool:
     return bool(checks) and all(checks)
 
 
-def send(url: str, sender: str, message: str, timeout: float = 30.0) -> str:
+def post_message(url: str, sender: str, message: str, timeout: float = 30.0) -> List[dict]:
+    """The replies of Rasa's REST channel at ``url`` to one message."""
     request = urllib.request.Request(
         f"{url.rstrip('/')}/webhooks/rest/webhook",
         data=json.dumps({"sender": sender, "message": message}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:
-        replies = json.loads(response.read())
-    return "\n".join(reply.get("text", "") for reply in replies)
+        return json.loads(response.read())
+
+
+def send(url: str, sender: str, message: str, timeout: float = 30.0) -> str:
+    """The text of the replies to one message, one reply per line."""
+    return "\n".join(reply.get("text", "") for reply in post_message(url, sender, message, timeout))
 
 
 def evaluate(url: str, questions: Sequence[Question], titles: Dict[str, str]) -> Report:

@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from bench.load import send
+from bot.evaluation import post_message, send
 from tests.conftest import REPO_ROOT
 from tests.http.bad_inputs import corpus
 from tests.stack import Stack
@@ -65,13 +65,13 @@ def test_every_hostile_input_gets_french_or_a_clean_refusal_and_nothing_is_lost(
         elif status != 400 or not payload.get("erreur") or ENGLISH.search(payload["erreur"]):
             problems.append(f"{label} : attendu un refus 400 en français, reçu {status} {payload}")
     assert not problems, "\n".join(problems)
-    assert "Bonjour" in " ".join(r.get("text", "") for r in send(stack.rasa_url, "corpus-apres", "bonjour"))
+    assert "Bonjour" in send(stack.rasa_url, "corpus-apres", "bonjour")
     assert "Traceback" not in stack.log("rasa")
 
 
 def test_long_message_is_cut_and_marked_in_the_log(stack):
     sender = f"long-{uuid.uuid4().hex[:8]}"
-    send(stack.rasa_url, sender, "personne ne veut piloter " * 400)
+    post_message(stack.rasa_url, sender, "personne ne veut piloter " * 400)
     with sqlite3.connect(REPO_ROOT / "var" / "tracker.sqlite3") as connection:
         (data,) = connection.execute(
             "select data from events where sender_id = ? and type_name = 'user'", (sender,)

@@ -5,7 +5,6 @@ Slow (~30 s to start): marked ``live``; make test and CI run it.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -15,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from bot.evaluation import evaluate, load_questions, mission_titles
+from bot.evaluation import evaluate, load_questions, mission_titles, post_message, send
 from tests.conftest import REPO_ROOT
 from tests.stack import START_TIMEOUT, Stack, http_ok
 
@@ -26,16 +25,6 @@ def is_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def say(port: int, sender: str, message: str):
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/webhooks/rest/webhook",
-        data=json.dumps({"sender": sender, "message": message}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
 
 
 @pytest.fixture(scope="module")
@@ -58,38 +47,42 @@ def stack(tmp_path_factory):
             os.killpg(process.pid, signal.SIGKILL)
             pytest.fail(f"la pile n'a pas démarré :\n{log_path.read_text()[-3000:]}")
         time.sleep(1)
-    yield {"process": process, "rasa_port": ports.ports["rasa"], "ports": ports.ports, "log": log_path}
+    yield {
+        "process": process,
+        "rasa_port": ports.ports["rasa"],
+        "rasa_url": ports.rasa_url,
+        "ports": ports.ports,
+        "log": log_path,
+    }
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
 def test_rest_channel_greets_in_french(stack):
-    replies = say(stack["rasa_port"], "live-greet", "bonjour")
+    replies = post_message(stack["rasa_url"], "live-greet", "bonjour")
     assert replies and "Bonjour" in replies[0]["text"]
 
 
 def test_situation_reaches_the_knowledge_base_through_the_action_server(stack):
-    replies = say(stack["rasa_port"], "live-situation", "personne ne veut piloter notre projet")
+    replies = post_message(stack["rasa_url"], "live-situation", "personne ne veut piloter notre projet")
     texts = " ".join(reply["text"] for reply in replies)
     assert "Identifier un chef de file" in texts
 
 
 def test_socketio_channel_is_enabled(stack):
-    with urllib.request.urlopen(
-        f"http://127.0.0.1:{stack['rasa_port']}/socket.io/?EIO=4&transport=polling", timeout=5
-    ) as response:
+    with urllib.request.urlopen(f"{stack['rasa_url']}/socket.io/?EIO=4&transport=polling", timeout=5) as response:
         assert response.status == 200 and b"sid" in response.read()
 
 
 def test_evaluation_set_scores_at_least_90_percent(stack):
-    report = evaluate(f"http://127.0.0.1:{stack['rasa_port']}", load_questions(), mission_titles())
+    report = evaluate(stack["rasa_url"], load_questions(), mission_titles())
     missed = [f"#{o.question.id} {o.question.question}" for o in report.outcomes if not o.passed]
     assert report.score >= 0.9, f"{report.score:.1%}\n{report.table()}\n" + "\n".join(missed)
 
 
 def test_diagnostic_form_gives_a_plan_over_rest(stack):
     def texts(message):
-        return " ".join(reply["text"] for reply in say(stack["rasa_port"], "live-diagnostic", message))
+        return send(stack["rasa_url"], "live-diagnostic", message)
 
     assert "1/4" in texts("je voudrais faire le point sur ma coopération")
     assert "Je n'ai pas reconnu" in texts("patate")

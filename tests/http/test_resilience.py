@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from bench.load import send
+from bot.evaluation import send
 from tests.conftest import REPO_ROOT
 from tests.stack import Stack
 
@@ -34,7 +34,7 @@ def stack(tmp_path_factory):
 
 
 def texts(stack, sender, message):
-    return " ".join(reply.get("text", "") for reply in send(stack.rasa_url, sender, message))
+    return send(stack.rasa_url, sender, message)
 
 
 def test_corrupt_knowledge_base_was_rebuilt_at_start(stack):
