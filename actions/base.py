@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import slots
 from bot.kb.service import KnowledgeBase, KnowledgeBaseUnavailable
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def latest_entity(tracker: Tracker, entity: str) -> Optional[str]:
 
 def phase_context(tracker: Tracker) -> Optional[str]:
     """The phase named in the latest message, else the one the conversation is in."""
-    return latest_entity(tracker, "phase") or tracker.get_slot("phase")
+    return latest_entity(tracker, slots.PHASE_ENTITY) or tracker.get_slot(slots.PHASE)
 
 
 def user_text(tracker: Tracker) -> str:
