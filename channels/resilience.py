@@ -11,7 +11,8 @@ as it is back.
 Rasa's ``FailSafeTrackerStore`` switches to an in-memory store when the SQL tracker store
 fails, so conversations go on but are no longer logged. Here the failure is raised instead:
 the message is not processed, the REST channel answers a French apology, and the error is
-logged with its cause — loud, and nothing is kept in memory only.
+logged with its cause — loud, and nothing is kept in memory only. Likewise Rasa replaces a
+custom tracker store it cannot import with an in-memory one: here the server refuses to start.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ import os
 from typing import Any, List
 
 import rasa.core.actions.action as rasa_actions
+import rasa.core.tracker_store as tracker_store_module
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.core.tracker_store import FailSafeTrackerStore
+from rasa.shared.utils.common import class_from_module_path
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +57,16 @@ def _refuse_in_memory_fallback(self: FailSafeTrackerStore, error: Exception) -> 
     raise TrackerStoreUnavailable(f"Journal des conversations injoignable : {error}") from error
 
 
+def _load_custom_tracker_store_or_fail(domain, store, event_broker=None):
+    """Rasa falls back to an in-memory store when a custom store cannot be imported: refuse."""
+    try:
+        store_class = class_from_module_path(store.type)
+    except (AttributeError, ImportError) as error:
+        logger.critical("Journal des conversations « %s » introuvable : démarrage refusé.", store.type)
+        raise TrackerStoreUnavailable(f"Journal des conversations introuvable : {store.type}") from error
+    return store_class(host=store.url, domain=domain, event_broker=event_broker, **store.kwargs)
+
+
 def install() -> None:
     """Bound the wait for the action server, answer in French when it fails, and refuse the
     in-memory fallback of the tracker store; idempotent."""
@@ -61,3 +74,4 @@ def install() -> None:
     RemoteAction.run = _run_or_apologise
     FailSafeTrackerStore.on_tracker_store_error = _refuse_in_memory_fallback
     FailSafeTrackerStore.on_tracker_store_retrieve_error = _refuse_in_memory_fallback
+    tracker_store_module._load_from_module_name_in_endpoint_config = _load_custom_tracker_store_or_fail
