@@ -8,6 +8,7 @@ RASA := $(VENV)/bin/rasa
 INSTALLED := $(VENV)/.installed
 MODEL := models/assistant.tar.gz
 SOCKETIO_CLIENT := web/static/vendor/socket.io.min.js
+CHART_JS := web/static/vendor/chart.umd.js
 CHROMIUM ?= /usr/bin/chromium
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
@@ -54,13 +55,16 @@ $(MODEL): $(INSTALLED) $(TRAINING_INPUTS) data/nlu/lookups.yml
 
 model: $(MODEL) ## Train the Rasa model if the training data or config changed
 
-# Front-end packages come from the npm registry, pinned by web/package-lock.json, and are
+# Front-end packages (socket.io-client for the widget, Chart.js for the review console's
+# dashboard) come from the npm registry, pinned by web/package-lock.json, and are
 # served from our own origin (no CDN).
-$(SOCKETIO_CLIENT): web/package.json web/package-lock.json
+$(SOCKETIO_CLIENT) $(CHART_JS) &: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
-	mkdir -p $(@D) && cp web/node_modules/socket.io-client/dist/socket.io.min.js $@
+	mkdir -p $(@D)
+	cp web/node_modules/socket.io-client/dist/socket.io.min.js $(SOCKETIO_CLIENT)
+	cp web/node_modules/chart.js/dist/chart.umd.min.js $(CHART_JS)
 
-web: $(SOCKETIO_CLIENT) ## Copy the widget's npm assets (socket.io-client) into web/static/vendor
+web: $(SOCKETIO_CLIENT) $(CHART_JS) ## Copy the npm assets (socket.io-client, Chart.js) into web/static/vendor
 
 browser: ## Install Debian's chromium for the browser tests if it is missing (needs root)
 	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \

@@ -1,4 +1,5 @@
-"""Serves the chat page, the embeddable widget and a demo intranet page on another origin.
+"""Serves the chat page, the embeddable widget, the trainers' review console (/review) and a
+demo intranet page on another origin.
 
 Everything the browser loads comes from our own origin (no CDN). Pages carry a strict
 Content-Security-Policy: scripts and styles from our origin only, connections to the Rasa
@@ -13,9 +14,13 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 from urllib.parse import urlsplit
 
 from aiohttp import web
+
+from bot.review.config import ReviewConfig
+from bot.review.web import add_review_routes
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +87,10 @@ async def security_headers(request: web.Request, handler):
     return response
 
 
-def make_web_app(config: WebConfig) -> web.Application:
-    """The chat page at ``/`` and the widget assets, all from this origin."""
-    app = web.Application(middlewares=[security_headers])
+def make_web_app(config: WebConfig, review: Optional[ReviewConfig] = None) -> web.Application:
+    """The chat page at ``/``, the widget assets and, when given, the review console at
+    ``/review``, all from this origin."""
+    app = web.Application(middlewares=[security_headers], client_max_size=256 * 1024)
     policy = content_security_policy(config)
 
     async def index(_request: web.Request) -> web.Response:
@@ -109,6 +115,8 @@ def make_web_app(config: WebConfig) -> web.Application:
     app.router.add_get("/favicon.ico", lambda _request: web.Response(status=204))
     for name in ASSETS:
         app.router.add_get(f"/{name}", asset)
+    if review is not None:
+        add_review_routes(app, review)
     return app
 
 
@@ -129,7 +137,8 @@ def make_demo_app(config: WebConfig) -> web.Application:
 
 async def serve(config: WebConfig) -> None:
     runners = []
-    for app, port in ((make_web_app(config), config.web_port), (make_demo_app(config), config.demo_port)):
+    apps = ((make_web_app(config, ReviewConfig.from_env()), config.web_port), (make_demo_app(config), config.demo_port))
+    for app, port in apps:
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, config.host, port).start()

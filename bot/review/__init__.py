@@ -1,0 +1,1 @@
+"""The trainers' review console: conversation index, annotations, exports, accounts, web pages."""

@@ -1,0 +1,91 @@
+"""The list's filters in the page address (French parameter names) and back."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Dict, List, Mapping, Tuple
+
+from bot.review.annotations import STATES
+from bot.review.queries import ANNOTATED, FORM_STATES, NOT_ANNOTATED, SORTS, ConversationFilter
+
+TEXT_LIMIT = 200
+
+
+def _checked(query: Mapping[str, str], name: str) -> bool:
+    return query.get(name, "") in ("1", "on", "oui")
+
+
+def filter_from_query(query: Mapping[str, str]) -> Tuple[ConversationFilter, List[str]]:
+    """Read the filters; a value that makes no sense is dropped with a French note."""
+    errors: List[str] = []
+
+    def day(name: str, label: str):
+        value = query.get(name, "").strip()
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            errors.append(f"Date {label} ignorée : format attendu AAAA-MM-JJ.")
+            return None
+
+    confidence = None
+    raw = query.get("confiance", "").strip().replace(",", ".")
+    if raw:
+        try:
+            confidence = float(raw)
+            if not 0 <= confidence <= 1:
+                raise ValueError
+        except ValueError:
+            errors.append("Seuil de confiance ignoré : un nombre entre 0 et 1 est attendu.")
+            confidence = None
+    form = query.get("formulaire", "")
+    annotation = query.get("annotation", "")
+    sort = query.get("tri", "last")
+    try:
+        page = max(1, int(query.get("page", "1")))
+    except ValueError:
+        page = 1
+    try:
+        page_size = int(query.get("par_page", "50"))
+    except ValueError:
+        page_size = 50
+    criteria = ConversationFilter(
+        date_from=day("du", "de début"),
+        date_to=day("au", "de fin"),
+        text=query.get("texte", "")[:TEXT_LIMIT],
+        intent=query.get("intention", "")[:255],
+        confidence_below=confidence,
+        fallback=_checked(query, "repli"),
+        out_of_scope=_checked(query, "hors_perimetre"),
+        mission=query.get("mission", "")[:255],
+        phase=query.get("phase", "")[:255],
+        form=form if form in FORM_STATES else "",
+        annotation=annotation if annotation in STATES or annotation in (ANNOTATED, NOT_ANNOTATED) else "",
+        sort=sort if sort in SORTS else "last",
+        descending=query.get("ordre", "desc") != "asc",
+        page=page,
+        page_size=page_size if page_size in (20, 50, 100, 200) else 50,
+    )
+    return criteria, errors
+
+
+def query_of(criteria: ConversationFilter) -> Dict[str, str]:
+    """The address parameters that give these filters back (empty ones left out)."""
+    values = {
+        "du": criteria.date_from.isoformat() if criteria.date_from else "",
+        "au": criteria.date_to.isoformat() if criteria.date_to else "",
+        "texte": criteria.text,
+        "intention": criteria.intent,
+        "confiance": "" if criteria.confidence_below is None else str(criteria.confidence_below),
+        "repli": "1" if criteria.fallback else "",
+        "hors_perimetre": "1" if criteria.out_of_scope else "",
+        "mission": criteria.mission,
+        "phase": criteria.phase,
+        "formulaire": criteria.form,
+        "annotation": criteria.annotation,
+        "tri": criteria.sort,
+        "ordre": "desc" if criteria.descending else "asc",
+        "par_page": str(criteria.page_size),
+    }
+    return {key: value for key, value in values.items() if value}

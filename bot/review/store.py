@@ -1,0 +1,87 @@
+"""The review console's database: engine, tables, sessions and index refresh in one place."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot.kb.db import make_engine, make_session_factory
+from bot.review import indexer
+from bot.review.models import EVENTS, Base, Conversation
+
+logger = logging.getLogger(__name__)
+
+
+class ReviewStore:
+    """Opens the tracker database (``TRACKER_DATABASE_URL``) and keeps the index current."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        # Rasa creates ``events`` on its first start; creating it first (same columns) lets the
+        # console and its commands run before Rasa ever did.
+        EVENTS.metadata.create_all(self.engine)
+        Base.metadata.create_all(self.engine)
+        self._sessions = make_session_factory(self.engine)
+        self._sync_lock = threading.Lock()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in a transaction: committed on success, rolled back on error."""
+        session = self._sessions()
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
+    def refresh(self) -> int:
+        """Index the events written since the last refresh; returns how many were read."""
+        with self._sync_lock:
+            for attempt in range(3):
+                try:
+                    with self.session() as session:
+                        return indexer.sync(session)
+                except indexer.ConcurrentSync:
+                    logger.info("Index mis à jour par un autre processus ; nouvelle lecture (%d).", attempt + 1)
+            return 0
+
+    def rebuild(self) -> int:
+        with self._sync_lock, self.session() as session:
+            return indexer.rebuild(session)
+
+    def purge(self, days: int) -> int:
+        """Delete conversations whose last message is older than ``days`` days, Rasa's events
+        included; returns how many conversations were deleted."""
+        if days < 1:
+            raise ValueError("La durée de conservation doit être d'au moins un jour.")
+        self.refresh()
+        cutoff = time.time() - days * 86400
+        with self._sync_lock, self.session() as session:
+            old = list(
+                session.execute(
+                    select(Conversation.id, Conversation.sender_id).where(Conversation.last_at < cutoff)
+                ).all()
+            )
+            for start in range(0, len(old), 500):
+                chunk = old[start : start + 500]
+                session.execute(delete(EVENTS).where(EVENTS.c.sender_id.in_([sender for _id, sender in chunk])))
+                # Annotations, tags and turns go with their conversation (ON DELETE CASCADE).
+                for model in _dependent_models():
+                    session.execute(delete(model).where(model.conversation_id.in_([cid for cid, _s in chunk])))
+                session.execute(delete(Conversation).where(Conversation.id.in_([cid for cid, _s in chunk])))
+            return len(old)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _dependent_models():
+    from bot.review.models import Annotation, AnnotationChange, Tag, Turn
+
+    return (AnnotationChange, Annotation, Tag, Turn)

@@ -1,0 +1,42 @@
+/* Tableau de bord : dessine les graphiques à partir des chiffres que la page contient déjà
+   (bloc JSON #dashboard-data), avec Chart.js servi par notre propre origine. */
+(function () {
+  "use strict";
+  var source = document.getElementById("dashboard-data");
+  if (!source || typeof window.Chart === "undefined") {
+    return;
+  }
+  var data = JSON.parse(source.textContent);
+  var blue = "#1d4e89";
+  var amber = "#f2a900";
+  var common = { responsive: true, maintainAspectRatio: false, animation: false, locale: "fr-FR" };
+
+  function draw(id, config) {
+    var canvas = document.getElementById(id);
+    if (canvas) {
+      new window.Chart(canvas, config);
+    }
+  }
+
+  draw("chart-days", {
+    type: "line",
+    data: {
+      labels: data.days,
+      datasets: [
+        { label: "Conversations", data: data.conversations, borderColor: blue, backgroundColor: blue },
+        { label: "Messages", data: data.messages, borderColor: amber, backgroundColor: amber }
+      ]
+    },
+    options: Object.assign({ scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }, common)
+  });
+  draw("chart-intents", {
+    type: "bar",
+    data: { labels: data.intents, datasets: [{ label: "Messages", data: data.intentCounts, backgroundColor: blue }] },
+    options: Object.assign({ indexAxis: "y", plugins: { legend: { display: false } } }, common)
+  });
+  draw("chart-missions", {
+    type: "bar",
+    data: { labels: data.missions, datasets: [{ label: "Conversations", data: data.missionCounts, backgroundColor: amber }] },
+    options: Object.assign({ indexAxis: "y", plugins: { legend: { display: false } } }, common)
+  });
+})();
