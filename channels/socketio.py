@@ -1,9 +1,19 @@
-"""Rasa's socket.io channel, restricted to the origins the deployment allows.
+"""Rasa's socket.io channel, restricted to the origins the deployment allows, with session ids
+that cannot be guessed or reused by another browser.
 
 Rasa 3.6 creates its socket.io server with CORS handling disabled, so any web page could open
 a websocket to it: browsers do not apply CORS to websockets. This channel gives engine.io the
 same allowlist as Rasa's ``--cors`` (environment variable ``CORS_ORIGINS``, space-separated),
 so a handshake from another origin is refused with 400.
+
+Rasa 3.6 also lets any connection join the conversation whose id it sends in
+``session_request``, and takes the sender id of every message from the payload: whoever learns
+a session id (a log, a screenshot) reads the replies of that conversation and writes into it.
+Here the id the browser keeps is a secret K (at least 22 url-safe characters, otherwise the
+server issues one); the conversation's sender id and room is ``sha256(K)`` in hex, which is
+what the tracker store and logs show and which cannot be turned back into K. Each connection
+(socket.io sid) is bound, in memory, to the conversation it opened; messages go to that
+conversation whatever ``session_id`` they carry.
 
 Messages are checked like on the REST channel (channels/rest.py): a payload that is not an
 object, a missing or odd session id, or a message that is not a non-empty text gets a French
@@ -13,9 +23,12 @@ same limit; a failure while processing gets a French apology.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
-from typing import Any, Awaitable, Callable, Dict, List
+import re
+import secrets
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput
@@ -26,14 +39,57 @@ from channels.rest import APOLOGY, MAX_SENDER_CHARS, RequestRefused, clean_messa
 logger = logging.getLogger(__name__)
 
 ORIGINS_VARIABLE = "CORS_ORIGINS"
+SECRET_MIN_CHARS = 22  # secrets.token_urlsafe(16): 128 random bits
+SECRET_MAX_CHARS = MAX_SENDER_CHARS
+_URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")
+NO_SESSION = "Session non ouverte : rechargez la page pour reprendre la conversation."
 
 
 def allowed_origins() -> List[str]:
     return [origin.rstrip("/") for origin in os.environ.get(ORIGINS_VARIABLE, "").split() if origin]
 
 
+def conversation_id(secret: str) -> str:
+    """The sender id (and socket.io room) of the conversation a browser secret opens."""
+    return hashlib.sha256(secret.encode("ascii")).hexdigest()
+
+
+def is_secret(candidate: Any) -> bool:
+    """Whether a client-supplied session id is long and plain enough to be a browser secret."""
+    return (
+        isinstance(candidate, str)
+        and SECRET_MIN_CHARS <= len(candidate) <= SECRET_MAX_CHARS
+        and _URL_SAFE.fullmatch(candidate) is not None
+    )
+
+
+class BrowserSessions:
+    """The conversation each socket.io connection (sid) opened, in this process's memory."""
+
+    def __init__(self) -> None:
+        self._conversations: Dict[str, str] = {}
+
+    def open(self, sid: str, requested: Any) -> Tuple[str, str, Optional[str]]:
+        """(secret for the browser to keep, its conversation id, the sid's previous conversation).
+
+        The requested id is kept as the secret if it can be one, otherwise a fresh one is issued.
+        """
+        secret = requested if is_secret(requested) else secrets.token_urlsafe(32)
+        conversation = conversation_id(secret)
+        previous = self._conversations.get(sid)
+        self._conversations[sid] = conversation
+        return secret, conversation, previous
+
+    def get_conversation(self, sid: str) -> Optional[str]:
+        return self._conversations.get(sid)
+
+    def close(self, sid: str) -> None:
+        self._conversations.pop(sid, None)
+
+
 class RestrictedSocketIOInput(SocketIOInput):
-    """socket.io channel that accepts browsers only from ``CORS_ORIGINS``."""
+    """socket.io channel that accepts browsers only from ``CORS_ORIGINS`` and keeps each
+    conversation to the browser holding its secret."""
 
     @classmethod
     def name(cls) -> str:
@@ -44,15 +100,38 @@ class RestrictedSocketIOInput(SocketIOInput):
         # None would mean "same origin only"; an empty allowlist refuses every browser origin
         # while still serving clients that send no Origin header (servers, tests).
         self.sio.eio.cors_allowed_origins = allowed_origins() or ["null"]
+        self.sessions = BrowserSessions()
         namespace = self.namespace or "/"
         handlers = self.sio.handlers[namespace]
+        handlers["session_request"] = self._session_request
+        handlers["disconnect"] = self._disconnected(handlers["disconnect"])
         handlers[self.user_message_evt] = self._checked(handlers[self.user_message_evt])
         return blueprint
 
+    async def _session_request(self, sid: str, data: Any = None) -> None:
+        requested = data.get("session_id") if isinstance(data, dict) else None
+        secret, conversation, previous = self.sessions.open(sid, requested)
+        namespace = self.namespace or "/"
+        if previous and previous != conversation:
+            self.sio.leave_room(sid, previous, namespace=namespace)
+        self.sio.enter_room(sid, conversation, namespace=namespace)  # synchronous in python-socketio 5.9
+        await self.sio.emit("session_confirm", secret, room=sid, namespace=namespace)
+
+    def _disconnected(self, handler: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        async def disconnect(sid: str, *args: Any) -> None:
+            self.sessions.close(sid)
+            await handler(sid, *args)
+
+        return disconnect
+
     def _checked(self, handler: Callable[[str, Dict], Awaitable[None]]) -> Callable[[str, Any], Awaitable[None]]:
-        async def handle_message(sid: str, data: Any) -> None:
+        async def handle_message(sid: str, data: Any = None) -> None:
             try:
                 cleaned = self._read(data)
+                if self.session_persistence:
+                    cleaned["session_id"] = self.sessions.get_conversation(sid)
+                    if cleaned["session_id"] is None:
+                        raise RequestRefused(NO_SESSION)
             except RequestRefused as refusal:
                 await self.sio.emit(self.bot_message_evt, {"text": str(refusal)}, room=sid)
                 return
