@@ -29,7 +29,9 @@
     mode: script.getAttribute("data-mode") === "inline" ? "inline" : "floating",
     target: script.getAttribute("data-target"),
   };
-  var storageKey = "coop-assistant:" + settings.server;
+  // "v2": before, the stored id was the conversation id itself, visible in the server's logs;
+  // now it is a secret the server hashes. Old ids are dropped so none stays usable.
+  var storageKey = "coop-assistant-v2:" + settings.server;
   var REPLY_TIMEOUT_MS = 20000;
 
   function loadStyle() {
