@@ -178,7 +178,7 @@ def main(argv: Optional[List[str]] = None) -> None:
             else:
                 _write(export.story_yaml(transcript), args.output)
         elif args.command == "purge":
-            days = args.days or config.retention_days
+            days = config.retention_days if args.days is None else args.days
             print(f"{store.purge(days)} conversation(s) de plus de {days} jours supprimée(s).")
         elif args.command == "sync":
             read = store.rebuild() if args.rebuild else store.refresh()
