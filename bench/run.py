@@ -26,7 +26,7 @@ from typing import Dict, List, Optional
 
 import yaml
 
-from bench import components
+from bench import components, review
 from bench.load import LoadResult, run_load
 from bench.nlu_compare import macro_f1
 from bot.evaluation import evaluate, load_questions, mission_titles, post_message
@@ -245,6 +245,7 @@ def render(results: dict) -> str:
     lines += ["", "### Composants", "", "| composant | p50 (ms) | p95 (ms) |", "| --- | --- | --- |"]
     for name, (p50, p95) in results["components"].items():
         lines.append(f"| {name} | {p50:.2f} | {p95:.2f} |")
+    lines += review.render(results["review"])
     memory = results["memory"]
     lines += [
         "",
@@ -359,6 +360,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     finally:
         stack.stop()
         os.killpg(baseline.pid, signal.SIGKILL)
+    log("console de revue…")
+    results["review"] = review.review_console(2_000 if args.quick else 10_000)
     results["macro_f1"] = 0.0 if args.quick else cross_validation()
     results["goals"] = goals(results)
     text = render(results)
