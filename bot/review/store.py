@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.kb.db import make_engine, make_session_factory
 from bot.review import indexer
-from bot.review.models import EVENTS, Base, Conversation
+from bot.review.models import EVENTS, Annotation, AnnotationChange, Base, Conversation, Tag, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -22,17 +22,26 @@ class ReviewStore:
     """Opens the tracker database (``TRACKER_DATABASE_URL``) and keeps the index current."""
 
     def __init__(self, url: str) -> None:
+        # No connection here: the web server starts even while the database is unreachable,
+        # and the console says so on its pages until it is back.
         self.engine = make_engine(url)
-        # Rasa creates ``events`` on its first start; creating it first (same columns) lets the
-        # console and its commands run before Rasa ever did.
-        EVENTS.metadata.create_all(self.engine)
-        Base.metadata.create_all(self.engine)
         self._sessions = make_session_factory(self.engine)
         self._sync_lock = threading.Lock()
+        self._tables_ready = False
+
+    def create_tables(self) -> None:
+        """Create the events table if Rasa has not yet, and the console's tables; idempotent."""
+        if not self._tables_ready:
+            # Rasa creates ``events`` on its first start; creating it first (same columns) lets
+            # the console and its commands run before Rasa ever did.
+            EVENTS.metadata.create_all(self.engine)
+            Base.metadata.create_all(self.engine)
+            self._tables_ready = True
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session in a transaction: committed on success, rolled back on error."""
+        self.create_tables()
         session = self._sessions()
         try:
             with session.begin():
@@ -71,17 +80,12 @@ class ReviewStore:
             for start in range(0, len(old), 500):
                 chunk = old[start : start + 500]
                 session.execute(delete(EVENTS).where(EVENTS.c.sender_id.in_([sender for _id, sender in chunk])))
-                # Annotations, tags and turns go with their conversation (ON DELETE CASCADE).
-                for model in _dependent_models():
+                # Deleted explicitly rather than through ON DELETE CASCADE, which SQLite only
+                # applies when foreign keys are switched on for the connection.
+                for model in (AnnotationChange, Annotation, Tag, Turn):
                     session.execute(delete(model).where(model.conversation_id.in_([cid for cid, _s in chunk])))
                 session.execute(delete(Conversation).where(Conversation.id.in_([cid for cid, _s in chunk])))
             return len(old)
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def _dependent_models():
-    from bot.review.models import Annotation, AnnotationChange, Tag, Turn
-
-    return (AnnotationChange, Annotation, Tag, Turn)

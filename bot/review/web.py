@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import jinja2
 import yaml
 from aiohttp import web
+from sqlalchemy.exc import DBAPIError
 
 from bot.review import accounts, export, queries
 from bot.review.annotations import REASONS, STATES, InvalidAnnotation, annotate
@@ -107,8 +108,15 @@ class Console:
     # -- helpers -------------------------------------------------------------------------
 
     async def _db(self, function: Callable, *args: Any) -> Any:
-        """Run blocking database work off the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args))
+        """Run blocking database work off the event loop; an unreachable database is a French 503."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args))
+        except DBAPIError as error:
+            logger.error("Base des conversations injoignable pour la console : %s", error)
+            raise web.HTTPServiceUnavailable(
+                text="La base des conversations est injoignable : réessayez dans un instant.",
+                content_type="text/plain",
+            ) from error
 
     def _page(self, name: str, status: int = 200, **values: Any) -> web.Response:
         labels = _knowledge_labels()

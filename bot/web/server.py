@@ -79,6 +79,38 @@ def render(template: Path, **values: str) -> str:
     return text
 
 
+FRENCH_ERRORS = {
+    400: "Requête invalide.",
+    403: "Accès refusé.",
+    404: "Page introuvable.",
+    405: "Méthode non autorisée pour cette adresse.",
+    413: "Requête trop volumineuse.",
+    500: "Erreur interne du serveur : réessayez dans un instant.",
+    503: "Service momentanément indisponible : réessayez dans un instant.",
+}
+
+
+@web.middleware
+async def french_errors(request: web.Request, handler):
+    """Users see French only: aiohttp's own English error bodies are replaced, and an
+    unexpected failure becomes a French 500 (logged with its trace) instead of a stack trace."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        default_body = error.text is None or error.text == f"{error.status}: {error.reason}"
+        if error.status < 400 or not default_body:
+            raise
+        return web.Response(
+            status=error.status,
+            text=FRENCH_ERRORS.get(error.status, "Erreur."),
+            content_type="text/plain",
+            headers={key: value for key, value in error.headers.items() if key.lower() == "allow"},
+        )
+    except Exception:
+        logger.exception("Erreur pendant %s %s", request.method, request.path)
+        return web.Response(status=500, text=FRENCH_ERRORS[500], content_type="text/plain")
+
+
 @web.middleware
 async def security_headers(request: web.Request, handler):
     response = await handler(request)
@@ -90,7 +122,7 @@ async def security_headers(request: web.Request, handler):
 def make_web_app(config: WebConfig, review: Optional[ReviewConfig] = None) -> web.Application:
     """The chat page at ``/``, the widget assets and, when given, the review console at
     ``/review``, all from this origin."""
-    app = web.Application(middlewares=[security_headers], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[security_headers, french_errors], client_max_size=256 * 1024)
     policy = content_security_policy(config)
 
     async def index(_request: web.Request) -> web.Response:
@@ -122,7 +154,7 @@ def make_web_app(config: WebConfig, review: Optional[ReviewConfig] = None) -> we
 
 def make_demo_app(config: WebConfig) -> web.Application:
     """A fake intranet page on another origin that embeds the widget with one script tag."""
-    app = web.Application(middlewares=[security_headers])
+    app = web.Application(middlewares=[security_headers, french_errors])
     web_origin = "{0.scheme}://{0.netloc}".format(urlsplit(config.web_url))
     policy = content_security_policy(config, script_origin=web_origin)
 

@@ -40,6 +40,7 @@ def insert_events(store: ReviewStore, sender_id: str, events: List[Dict], shift:
         }
         for event in events
     ]
+    store.create_tables()
     with store.engine.begin() as connection:
         connection.execute(EVENTS.insert(), rows)
 

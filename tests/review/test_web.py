@@ -15,7 +15,9 @@ from sqlalchemy import select
 from bot.review import accounts
 from bot.review.config import ReviewConfig
 from bot.review.models import Annotation, Conversation, Turn
+from bot.review.store import ReviewStore
 from bot.review.web import add_review_routes
+from bot.web.server import WebConfig, make_web_app
 from tests.review.conftest import insert_events, recorded_events
 
 PASSWORD = "un mot de passe solide"
@@ -260,3 +262,31 @@ def test_console_refuses_to_start_without_a_secret(store):
         assert (await client.post("/review/login", data={})).status == 503
 
     run(scenario, ReviewConfig(database_url=str(store.engine.url), secret=""), store)
+
+
+def test_unreachable_database_gives_a_french_page_not_a_trace(config):
+    store = ReviewStore("postgresql+psycopg2://personne@127.0.0.1:1/absente")
+
+    async def scenario(client):
+        response = await client.get("/review")
+        assert response.status == 503
+        assert await response.text() == "La base des conversations est injoignable : réessayez dans un instant."
+
+    run(scenario, replace(config, database_url=str(store.engine.url)), store)
+    store.dispose()
+
+
+def test_web_server_errors_are_in_french(store, config):
+    async def scenario(client):
+        missing = await client.get("/nulle-part")
+        assert missing.status == 404 and await missing.text() == "Page introuvable."
+        wrong_method = await client.delete("/review/login")
+        assert wrong_method.status == 405 and "Méthode non autorisée" in await wrong_method.text()
+        page = await client.get("/review/login")
+        assert page.status == 200 and page.headers["X-Content-Type-Options"] == "nosniff"
+
+    async def main():
+        async with TestClient(TestServer(make_web_app(WebConfig(), config))) as client:
+            await scenario(client)
+
+    asyncio.run(main())
