@@ -36,3 +36,30 @@ def test_failed_save_raises_instead_of_keeping_the_conversation_in_memory(store)
 def test_failed_retrieve_raises(store):
     with pytest.raises(resilience.TrackerStoreUnavailable):
         asyncio.run(store.retrieve("agent"))
+
+
+def test_tracker_store_class_that_cannot_be_imported_stops_the_server():
+    from rasa.core.tracker_store import create_tracker_store
+    from rasa.utils.endpoints import EndpointConfig
+
+    resilience.install()
+    config = EndpointConfig(type="channels.nowhere.MissingTrackerStore")
+    with pytest.raises(resilience.TrackerStoreUnavailable, match="introuvable"):
+        create_tracker_store(config, Domain.empty())
+
+
+def test_configured_tracker_store_writes_where_the_environment_says(monkeypatch, tmp_path):
+    import sqlite3
+
+    from rasa.core.tracker_store import create_tracker_store
+    from rasa.shared.core.events import UserUttered
+    from rasa.utils.endpoints import EndpointConfig
+
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'sub' / 'log.sqlite3'}")
+    store = create_tracker_store(
+        EndpointConfig(type="channels.tracker_store.ConfiguredSQLTrackerStore"), Domain.empty()
+    )
+    tracker = DialogueStateTracker.from_events("agent", [UserUttered("bonjour")])
+    asyncio.run(store.save(tracker))
+    with sqlite3.connect(tmp_path / "sub" / "log.sqlite3") as connection:
+        assert connection.execute("select sender_id, type_name from events").fetchall() == [("agent", "user")]
