@@ -9,7 +9,13 @@
   var data = JSON.parse(source.textContent);
   var blue = "#1d4e89";
   var amber = "#f2a900";
+  var counts = { x: { beginAtZero: true, ticks: { precision: 0 } } };
   var common = { responsive: true, maintainAspectRatio: false, animation: false, locale: "fr-FR" };
+
+  // Long mission titles would be clipped by the canvas: shortened here, full in the table below.
+  function shorten(label) {
+    return label.length > 30 ? label.slice(0, 29) + "…" : label;
+  }
 
   function draw(id, config) {
     var canvas = document.getElementById(id);
@@ -32,11 +38,11 @@
   draw("chart-intents", {
     type: "bar",
     data: { labels: data.intents, datasets: [{ label: "Messages", data: data.intentCounts, backgroundColor: blue }] },
-    options: Object.assign({ indexAxis: "y", plugins: { legend: { display: false } } }, common)
+    options: Object.assign({ indexAxis: "y", plugins: { legend: { display: false } }, scales: counts }, common)
   });
   draw("chart-missions", {
     type: "bar",
-    data: { labels: data.missions, datasets: [{ label: "Conversations", data: data.missionCounts, backgroundColor: amber }] },
-    options: Object.assign({ indexAxis: "y", plugins: { legend: { display: false } } }, common)
+    data: { labels: data.missions.map(shorten), datasets: [{ label: "Conversations", data: data.missionCounts, backgroundColor: amber }] },
+    options: Object.assign({ indexAxis: "y", plugins: { legend: { display: false } }, scales: counts }, common)
   });
 })();
