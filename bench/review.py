@@ -16,7 +16,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 from sqlalchemy import select
 
-from bot.review import queries
+from bot.review import dashboard, queries
 from bot.review.models import Conversation
 from bot.review.queries import ConversationFilter
 from bot.review.store import ReviewStore
@@ -72,7 +72,7 @@ def review_console(conversations: int = 10_000, repeat: int = 20) -> Dict[str, o
         def board() -> None:
             today = datetime.now(queries.local_zone()).date()
             with store.session() as session:
-                queries.dashboard(session, today - timedelta(days=29), today)
+                dashboard.dashboard(session, today - timedelta(days=29), today)
 
         timings["transcription d'une conversation"] = _timed(transcript, repeat)
         timings["tableau de bord, 30 jours"] = _timed(board, max(3, repeat // 4))

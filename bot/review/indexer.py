@@ -416,7 +416,3 @@ def _write(session: Session, conversations: Iterable[_Open]) -> None:
         )
     if new_tags:
         connection.execute(TAGS.insert(), new_tags)
-
-
-def indexed_conversations(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(Conversation)).scalar_one()

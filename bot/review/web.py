@@ -22,7 +22,7 @@ import yaml
 from aiohttp import web
 from sqlalchemy.exc import DBAPIError
 
-from bot.review import accounts, export, queries
+from bot.review import accounts, dashboard, export, queries
 from bot.review.annotations import REASONS, STATES, InvalidAnnotation, annotate
 from bot.review.config import ReviewConfig
 from bot.review.forms import filter_from_query, query_of
@@ -337,7 +337,7 @@ class Console:
         def read():
             self.store.refresh()
             with self.store.session() as session:
-                return queries.dashboard(session, date_from, date_to)
+                return dashboard.dashboard(session, date_from, date_to)
 
         board = await self._db(read)
         return self._page("dashboard.html", trainer=trainer, board=board)

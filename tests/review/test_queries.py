@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.review import queries
+from bot.review import dashboard, queries
 from bot.review.annotations import annotate
 from bot.review.models import EVENTS, Conversation, Turn
 from bot.review.queries import ConversationFilter
@@ -169,7 +169,7 @@ def test_dashboard_counts_match_the_list(big_log):
     store, facts = big_log
     last_day = datetime.fromtimestamp(NOW, queries.local_zone()).date()
     with store.session() as session:
-        board = queries.dashboard(session, last_day - timedelta(days=90), last_day)
+        board = dashboard.dashboard(session, last_day - timedelta(days=90), last_day)
         completed = queries.list_conversations(session, ConversationFilter(form="completed")).total
     assert board.conversations == len(facts)
     assert board.user_messages == sum(len(fact["confidences"]) for fact in facts.values())
