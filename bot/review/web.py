@@ -159,13 +159,15 @@ class Console:
 
     # -- login ---------------------------------------------------------------------------
 
-    async def login_page(self, request: web.Request, error: str = "", status: int = 200) -> web.Response:
+    async def login_page(
+        self, request: web.Request, error: str = "", status: int = 200, next_target: Optional[str] = None
+    ) -> web.Response:
         nonce = secrets.token_urlsafe(24)
         response = self._page(
             "login.html",
             status=status,
             error=error,
-            next=_safe_next(request.query.get("next", "")),
+            next=_safe_next(request.query.get("next", "") if next_target is None else next_target),
             csrf_token=accounts.login_form_token(self.config, nonce),
         )
         self._cookie(response, LOGIN_COOKIE, nonce, max_age=3600)
@@ -182,6 +184,7 @@ class Console:
                 content_type="text/plain",
             )
         username, password = str(form.get("username", "")), str(form.get("password", ""))
+        next_target = str(form.get("next", ""))
         address = request.remote or "inconnue"
         token = await self._db(self._log_in, username, password, address)
         if token == "locked":
@@ -190,11 +193,14 @@ class Console:
                 request,
                 error=f"Trop de tentatives : réessayez dans {self.config.lockout_minutes} minutes.",
                 status=429,
+                next_target=next_target,
             )
         if token is None:
             logger.warning("Échec de connexion à la console pour « %s » depuis %s", username[:64], address)
-            return await self.login_page(request, error="Identifiant ou mot de passe incorrect.", status=401)
-        response = web.HTTPSeeOther(_safe_next(str(form.get("next", ""))) or PREFIX)
+            return await self.login_page(
+                request, error="Identifiant ou mot de passe incorrect.", status=401, next_target=next_target
+            )
+        response = web.HTTPSeeOther(_safe_next(next_target) or PREFIX)
         self._cookie(response, SESSION_COOKIE, token, max_age=self.config.session_hours * 3600)
         response.del_cookie(LOGIN_COOKIE, path=PREFIX)
         raise response

@@ -112,7 +112,9 @@ def test_wrong_password_is_refused_in_french(console):
     async def scenario(client):
         response = await log_in(client, password="pas le bon")
         assert response.status == 401
-        assert "Identifiant ou mot de passe incorrect." in await response.text()
+        body = await response.text()
+        assert "Identifiant ou mot de passe incorrect." in body
+        assert 'name="next" value="/review"' in body
         assert (await client.get("/review", allow_redirects=False)).status == 303
 
     run(scenario, *console)
