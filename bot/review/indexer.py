@@ -76,8 +76,9 @@ class _Open:
         return self.turn
 
 
-def sync(session: Session, batch_size: int = BATCH_SIZE) -> int:
-    """Index the events written since the last call; returns how many were read.
+def sync(session: Session, batch_size: int = BATCH_SIZE, max_batches: Optional[int] = None) -> int:
+    """Index the events written since the last call (at most ``max_batches`` batches);
+    returns how many were read.
 
     Call it in a transaction of its own; two syncs at once are kept apart by the state row.
     """
@@ -88,9 +89,10 @@ def sync(session: Session, batch_size: int = BATCH_SIZE) -> int:
         session.flush()
     start = last = state.last_event_id
     next_id = [session.execute(select(func.coalesce(func.max(Conversation.id), 0))).scalar_one() + 1]
-    read = 0
+    read = batches = 0
     known: Dict[str, _Open] = {}
-    while True:
+    while max_batches is None or batches < max_batches:
+        batches += 1
         rows = session.execute(
             select(EVENTS.c.id, EVENTS.c.sender_id, EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data)
             .where(EVENTS.c.id > last)

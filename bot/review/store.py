@@ -49,16 +49,28 @@ class ReviewStore:
         finally:
             session.close()
 
-    def refresh(self) -> int:
-        """Index the events written since the last refresh; returns how many were read."""
+    def refresh(self, batch_size: int = indexer.BATCH_SIZE) -> int:
+        """Index the events written since the last refresh; returns how many were read.
+
+        One transaction per batch: on SQLite a long first indexing must not hold the write
+        lock for seconds, or Rasa could not log the conversations going on meanwhile.
+        """
+        total = 0
         with self._sync_lock:
-            for attempt in range(3):
-                try:
-                    with self.session() as session:
-                        return indexer.sync(session)
-                except indexer.ConcurrentSync:
-                    logger.info("Index mis à jour par un autre processus ; nouvelle lecture (%d).", attempt + 1)
-            return 0
+            while True:
+                read = self._one_batch(batch_size)
+                total += read
+                if read < batch_size:
+                    return total
+
+    def _one_batch(self, batch_size: int) -> int:
+        for attempt in range(3):
+            try:
+                with self.session() as session:
+                    return indexer.sync(session, batch_size, max_batches=1)
+            except indexer.ConcurrentSync:
+                logger.info("Index mis à jour par un autre processus ; nouvelle lecture (%d).", attempt + 1)
+        return 0
 
     def rebuild(self) -> int:
         with self._sync_lock, self.session() as session:

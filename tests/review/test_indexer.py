@@ -67,12 +67,11 @@ def test_reading_in_small_batches_gives_the_same_index(store):
     events = recorded_events()
     insert_events(store, "officer-1", events[:31])
     insert_events(store, "officer-2", events[:12])
-    with store.session() as session:
-        indexer.sync(session, batch_size=7)
+    assert store.refresh(batch_size=7) == 43
     insert_events(store, "officer-1", events[31:])
     insert_events(store, "officer-2", events[12:])
+    assert store.refresh(batch_size=5) == 127
     with store.session() as session:
-        indexer.sync(session, batch_size=5)
         by_sender = {
             row.sender_id: queries.get_transcript(session, row.pseudonym)
             for row in session.execute(select(Conversation)).scalars()
@@ -144,3 +143,12 @@ def test_slot_values_are_kept_as_json(recorded):
     with recorded.session() as session:
         slots = [json.loads(value) for value in session.execute(select(Turn.slots)).scalars()]
     assert {"last_missions": ["identify_lead_partner", "lead_project", "build_governance"]} in slots
+
+
+def test_one_batch_per_transaction_so_rasa_can_write_in_between(store):
+    insert_events(store, "officer-1", recorded_events())
+    with store.session() as session:
+        assert indexer.sync(session, batch_size=10, max_batches=1) == 10
+    # Rasa keeps writing between two batches; the next refresh reads the rest and the new ones.
+    insert_events(store, "officer-2", recorded_events()[:5])
+    assert store.refresh(batch_size=10) == 80
