@@ -401,7 +401,23 @@ class DisabledConsole:
         )
 
 
-def add_review_routes(app: web.Application, config: ReviewConfig, store: Optional[ReviewStore] = None) -> None:
+INDEX_EVERY_SECONDS = 30.0
+
+
+async def keep_index_current(store: ReviewStore, every: float = INDEX_EVERY_SECONDS) -> None:
+    """Index new conversations in the background, so pages rarely wait for it."""
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            await loop.run_in_executor(None, store.refresh)
+        except Exception as error:  # noqa: BLE001 - a database outage must not stop the web server
+            logger.warning("Indexation des conversations impossible pour l'instant : %s", error)
+        await asyncio.sleep(every)
+
+
+def add_review_routes(
+    app: web.Application, config: ReviewConfig, store: Optional[ReviewStore] = None, index_in_background: bool = False
+) -> None:
     """Mount the console under /review; without a secret, every page explains why it is off."""
     problem = config.problem()
     if problem:
@@ -413,6 +429,14 @@ def add_review_routes(app: web.Application, config: ReviewConfig, store: Optiona
     store = store or ReviewStore(config.database_url)
     console = Console(config, store)
     app.on_cleanup.append(lambda _app: _dispose(store))
+    if index_in_background:
+
+        async def start(_app: web.Application):
+            task = asyncio.create_task(keep_index_current(store))
+            yield
+            task.cancel()
+
+        app.cleanup_ctx.append(start)
     routes = [
         ("GET", "", console.conversations),
         ("GET", "/", console.conversations),

@@ -148,7 +148,7 @@ def make_web_app(config: WebConfig, review: Optional[ReviewConfig] = None) -> we
     for name in ASSETS:
         app.router.add_get(f"/{name}", asset)
     if review is not None:
-        add_review_routes(app, review)
+        add_review_routes(app, review, index_in_background=True)
     return app
 
 

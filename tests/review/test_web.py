@@ -292,3 +292,22 @@ def test_web_server_errors_are_in_french(store, config):
             await scenario(client)
 
     asyncio.run(main())
+
+
+def test_background_indexing_reads_new_conversations_and_survives_outages(store):
+    from bot.review.web import keep_index_current
+
+    insert_events(store, "officer-1", recorded_events())
+    broken = ReviewStore("postgresql+psycopg2://personne@127.0.0.1:1/absente")
+
+    async def main():
+        tasks = [asyncio.create_task(keep_index_current(s, every=0.05)) for s in (store, broken)]
+        await asyncio.sleep(0.5)
+        for task in tasks:
+            assert not task.done()
+            task.cancel()
+
+    asyncio.run(main())
+    broken.dispose()
+    with store.session() as session:
+        assert session.execute(select(Conversation.user_messages)).scalar_one() == 10
