@@ -96,5 +96,36 @@ lint: $(INSTALLED) ## ruff lint and format check (format check is not part of ma
 format: $(INSTALLED) ## Format the code with ruff
 	$(VENV)/bin/ruff format bot actions channels tests bench
 
+# --- Several replicas behind nginx (cluster/): PostgreSQL, Redis, N Rasa + N action servers ---
+NGINX ?= /usr/sbin/nginx
+export CLUSTER_REPLICAS ?= 2
+export CLUSTER_PORT ?= 8000
+# Where the shared state lives (cluster/endpoints.yml, cluster/run.py): the machine's running
+# servers by default; cluster/run.py starts local ones under var/cluster/ when none answers.
+export CLUSTER_POSTGRES_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432/assistant
+export REDIS_HOST ?= 127.0.0.1
+export REDIS_PORT ?= 6379
+
+.PHONY: cluster-deps run-cluster bench-cluster lint-cluster
+
+# make test runs the cluster tests (nginx needed) and lints cluster/ too.
+test: cluster-deps lint-cluster
+lint: lint-cluster
+
+lint-cluster: $(INSTALLED)
+	$(VENV)/bin/ruff check cluster
+
+cluster-deps: ## Install Debian's nginx-light for the cluster if it is missing (needs root)
+	@if [ -x "$(NGINX)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends nginx-light >/dev/null; \
+	else echo "nginx manque : installez le paquet Debian « nginx-light » (sudo apt-get install nginx-light)." >&2; exit 1; fi
+
+run-cluster: model web cluster-deps ## N Rasa replicas + N action servers on PostgreSQL and Redis, behind nginx (CLUSTER_PORT)
+	$(PY) -m cluster.run --replicas $(CLUSTER_REPLICAS) --port $(CLUSTER_PORT) --model $(MODEL)
+
+bench-cluster: model cluster-deps ## The same load against 1 then 2 replicas behind nginx (~4 min)
+	$(PY) -m cluster.bench
+
 clean: ## Remove the trained models and the local databases (not the venv)
 	rm -rf models/*.tar.gz var/ web/static/vendor
