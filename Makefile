@@ -124,7 +124,7 @@ cluster-deps: ## Install Debian's nginx-light for the cluster if it is missing (
 run-cluster: model web cluster-deps ## N Rasa replicas + N action servers on PostgreSQL and Redis, behind nginx (CLUSTER_PORT)
 	$(PY) -m cluster.run --replicas $(CLUSTER_REPLICAS) --port $(CLUSTER_PORT) --model $(MODEL)
 
-bench-cluster: model cluster-deps ## The same load against 1 then 2 replicas behind nginx (~4 min)
+bench-cluster: model cluster-deps ## The same load against 1, 2 and 3 replicas behind nginx (~8 min)
 	$(PY) -m cluster.bench
 
 clean: ## Remove the trained models and the local databases (not the venv)

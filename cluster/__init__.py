@@ -10,7 +10,7 @@ a Redis lock store behind a load balancer. Here, for ``make run-cluster`` and it
                   started in a scratch directory) and prepares the databases;
 - ``run.py``      starts, watches and stops every process (``python -m cluster.run``);
 - ``load.py``     a scripted REST load that records which replica answered each message;
-- ``bench.py``    the same load against 1 and 2 replicas (``make bench-cluster``).
+- ``bench.py``    the same load against 1, 2 and 3 replicas (``make bench-cluster``).
 
 Only ``lock_store.py`` runs inside the Rasa server (named in ``endpoints.yml``); nothing here
 is imported by the action server or the web server.

@@ -223,7 +223,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
         "--configs",
-        default="1:least_conn,2:least_conn,2:sender",
+        default="1:least_conn,2:least_conn,3:least_conn,2:sender",
         help="répliques:routage, séparés par des virgules",
     )
     args = parser.parse_args(argv)
