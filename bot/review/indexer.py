@@ -11,6 +11,10 @@ slots it set) and its other slot changes.
 
 Work is done on plain dictionaries and written in bulk once per batch of events: the ORM's
 one-row-at-a-time inserts made a 10,000-conversation log take 50 s to index.
+
+Known limit: events are read in id order from a watermark. On PostgreSQL, a transaction
+that commits an older id after a newer one was indexed would be skipped; Rasa's saves are
+short, so this is unlikely, and ``python -m bot.review sync --rebuild`` reads everything again.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Read functions of the console: the filtered conversation list, a transcript, the dashboard.
+"""Read functions of the console: the filtered conversation list and a transcript
+(the dashboard's numbers are in dashboard.py).
 
 They take an open session first and return frozen dataclasses, never ORM objects.
 """
