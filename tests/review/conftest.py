@@ -5,21 +5,16 @@ an out-of-scope question) and helpers to write more."""
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from pathlib import Path
 from typing import Dict, Iterator, List
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
 from bot.review.config import ReviewConfig
 from bot.review.models import EVENTS
 from bot.review.store import ReviewStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 SECRET = "secret-de-test-" + "x" * 32
 
 
@@ -50,41 +45,6 @@ def store(tmp_path) -> Iterator[ReviewStore]:
     store = ReviewStore(f"sqlite:///{tmp_path / 'tracker.sqlite3'}")
     yield store
     store.dispose()
-
-
-def postgres_schema_url() -> Iterator[str]:
-    """A throwaway schema on the local PostgreSQL (CI always has one; elsewhere a skip)."""
-    try:
-        admin = create_engine(POSTGRES_URL, future=True)
-        with admin.connect() as connection:
-            connection.execute(text("select 1"))
-    except OperationalError as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL injoignable en CI ({POSTGRES_URL}) : {error}")
-        pytest.skip(f"PostgreSQL injoignable sur {POSTGRES_URL} : définissez TEST_POSTGRES_URL pour ce test")
-    schema = f"review_test_{uuid.uuid4().hex[:8]}"
-    with admin.begin() as connection:
-        connection.execute(text(f"create schema {schema}"))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"drop schema {schema} cascade"))
-        admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_store(request, tmp_path) -> Iterator[ReviewStore]:
-    """The same store on SQLite and, where reachable, PostgreSQL."""
-    if request.param == "sqlite":
-        url_source = iter([f"sqlite:///{tmp_path / 'tracker.sqlite3'}"])
-    else:
-        url_source = postgres_schema_url()
-    url = next(url_source)
-    store = ReviewStore(url)
-    yield store
-    store.dispose()
-    next(url_source, None)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
+from contextlib import ExitStack
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -19,7 +20,7 @@ from bot.review.models import EVENTS, Conversation, Turn
 from bot.review.queries import ConversationFilter
 from bot.review.store import ReviewStore
 from bot.review.synthetic import generate
-from tests.review.conftest import postgres_schema_url
+from tests.conftest import postgres_schema
 
 SIZES = {"sqlite": 10_000, "postgresql": 2_000}
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=queries.local_zone()).timestamp()
@@ -47,19 +48,19 @@ def oracle(store: ReviewStore):
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def big_log(request, tmp_path_factory):
-    if request.param == "sqlite":
-        urls = iter([f"sqlite:///{tmp_path_factory.mktemp('big') / 'tracker.sqlite3'}"])
-    else:
-        urls = postgres_schema_url()
-    store = ReviewStore(next(urls))
-    size = SIZES[request.param]
-    generate(store.engine, size, days=60, now=NOW)
-    started = time.perf_counter()
-    store.refresh()
-    print(f"\n[{request.param}] index de {size} conversations : {time.perf_counter() - started:.1f} s")
-    yield store, oracle(store)
-    store.dispose()
-    next(urls, None)
+    with ExitStack() as cleanup:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('big') / 'tracker.sqlite3'}"
+        else:
+            url = cleanup.enter_context(postgres_schema("review_test"))
+        store = ReviewStore(url)
+        cleanup.callback(store.dispose)
+        size = SIZES[request.param]
+        generate(store.engine, size, days=60, now=NOW)
+        started = time.perf_counter()
+        store.refresh()
+        print(f"\n[{request.param}] index de {size} conversations : {time.perf_counter() - started:.1f} s")
+        yield store, oracle(store)
 
 
 def senders(store, criteria):

@@ -6,38 +6,19 @@ is skipped with the reason. TEST_POSTGRES_URL overrides the default local server
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
 from bot.kb.content import load_content
 from bot.kb.db import make_engine
 from bot.kb.loader import build
 from bot.kb.service import KnowledgeBase
-
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+from tests.conftest import postgres_schema
 
 
 @pytest.fixture
 def postgres_url():
-    try:
-        admin = create_engine(POSTGRES_URL, future=True)
-        with admin.connect() as connection:
-            connection.execute(text("select 1"))
-    except OperationalError as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL injoignable en CI ({POSTGRES_URL}) : {error}")
-        pytest.skip(f"PostgreSQL injoignable sur {POSTGRES_URL} : définissez TEST_POSTGRES_URL pour ce test")
-    schema = f"kb_test_{uuid.uuid4().hex[:8]}"
-    with admin.begin() as connection:
-        connection.execute(text(f"create schema {schema}"))
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f"drop schema {schema} cascade"))
-    admin.dispose()
+    with postgres_schema("kb_test") as url:
+        yield url
 
 
 def test_build_and_search_on_postgres(postgres_url, content, analyzer):
