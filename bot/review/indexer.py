@@ -41,6 +41,8 @@ PHASE_ENTITY = "phase"
 # Actions that belong to the user's turn (they only read the message) or to no turn.
 SILENT_ACTIONS = {"action_listen", "action_extract_slots", "action_session_start", "action_unlikely_intent"}
 JSON_COLUMNS = ("entities", "messages", "missions", "slots")
+# What later events can change in a turn already written: its JSON columns and its form.
+UPDATED_TURN_COLUMNS = (*JSON_COLUMNS, "form")
 CONVERSATIONS = Conversation.__table__
 TURNS = Turn.__table__
 TAGS = Tag.__table__
@@ -387,10 +389,9 @@ def _write(session: Session, conversations: Iterable[_Open]) -> None:
         else:
             changed_conversations.append({f"b_{key}": value for key, value in current.row.items()})
         new_turns.extend(_encoded(turn) for turn in current.new_turns)
-        changed_turns.extend(
-            {"b_event_id": turn["event_id"], **{f"b_{c}": _encoded(turn)[c] for c in (*JSON_COLUMNS, "form")}}
-            for turn in current.changed_turns.values()
-        )
+        for turn in current.changed_turns.values():
+            encoded = _encoded(turn)
+            changed_turns.append({f"b_{column}": encoded[column] for column in ("event_id", *UPDATED_TURN_COLUMNS)})
         new_tags.extend(
             {"conversation_id": current.row["id"], "kind": kind, "value": value} for kind, value in current.new_tags
         )
@@ -417,7 +418,7 @@ def _write(session: Session, conversations: Iterable[_Open]) -> None:
         connection.execute(
             TURNS.update()
             .where(TURNS.c.event_id == bindparam("b_event_id"))
-            .values({name: bindparam(f"b_{name}") for name in (*JSON_COLUMNS, "form")}),
+            .values({name: bindparam(f"b_{name}") for name in UPDATED_TURN_COLUMNS}),
             changed_turns,
         )
     if new_tags:
