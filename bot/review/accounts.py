@@ -17,6 +17,7 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from argon2 import PasswordHasher
@@ -30,8 +31,14 @@ from bot.review.models import FailedLogin, LoginSession, Trainer
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 MIN_PASSWORD_CHARS = 12
 _hasher = PasswordHasher()
-# Verified against when the user name is unknown, so both cases take the same time.
-_DUMMY_HASH = _hasher.hash("mot de passe factice pour égaliser le temps de réponse")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the user name is unknown, so both cases take the same time.
+    Made on first use: one Argon2 hash took 110 ms here, paid before at every start of the web
+    server and of each command, console used or not."""
+    return _hasher.hash("mot de passe factice pour égaliser le temps de réponse")
 
 
 class AccountError(ValueError):
@@ -105,7 +112,7 @@ def log_in(session: Session, config: ReviewConfig, username: str, password: str,
     username = username.strip().lower()[:64]
     trainer = session.execute(select(Trainer).where(Trainer.username == username)).scalar_one_or_none()
     try:
-        _hasher.verify(trainer.password_hash if trainer else _DUMMY_HASH, password)
+        _hasher.verify(trainer.password_hash if trainer else _dummy_hash(), password)
         valid = trainer is not None
     except (VerificationError, InvalidHashError):
         valid = False
