@@ -226,7 +226,9 @@ def test_filters_csv_story_and_dashboard(console):
         board = await client.get("/review/dashboard?du=2026-11-01&au=2026-12-31")
         text = await board.text()
         assert board.status == 200 and "/review/static/chart.umd.js" in text and "dashboard-data" in text
-        assert (await client.get("/review/static/chart.umd.js")).status in (200, 404)
+        stylesheet = await client.get("/review/static/review.css")
+        assert stylesheet.status == 200 and stylesheet.content_type == "text/css"
+        assert (await client.get("/review/static/inconnu.js")).status == 404
         assert (await client.get("/review/static/../../etc/passwd")).status == 404
         assert (await client.get("/review/c/c-inconnu")).status == 404
 
