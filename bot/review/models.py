@@ -156,7 +156,7 @@ class LoginSession(Base):
     __tablename__ = "review_sessions"
 
     id = Column(Integer, primary_key=True)
-    # SHA-256 of the cookie value: a leaked table does not give usable cookies.
+    # HMAC-SHA256 of the cookie value keyed with REVIEW_SECRET: a leaked table gives no usable cookie.
     token_hash = Column(String(64), nullable=False, unique=True)
     trainer_id = Column(Integer, ForeignKey("review_trainers.id", ondelete="CASCADE"), nullable=False)
     csrf_token = Column(String(64), nullable=False)
