@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 import threading
 import unicodedata
+from collections import defaultdict
 from functools import lru_cache
-from typing import Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import snowballstemmer
 
-SPACY_MODEL = "fr_core_news_sm"
 # Bump when the analysis changes: the knowledge base's precomputed terms are then rebuilt.
-ANALYSIS_VERSION = "2"
+ANALYSIS_VERSION = "3"
 # Lemmas the Snowball stemmer over-merges: "communication" and "commune" would both become
 # "commun" (common), and "couverture" would become a near neighbour of "ouverture".
 STEM_OVERRIDES = {
@@ -23,9 +25,6 @@ STEM_OVERRIDES = {
     "communal": "commune",
     "intercommunal": "intercommunal",
 }
-# Components not needed for lemmas: dropping them keeps analysis near one millisecond.
-_EXCLUDED_COMPONENTS = ["parser", "ner", "senter"]
-
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 _SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^a-z0-9']+")
@@ -48,68 +47,123 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", _NON_WORD.sub(" ", text)).strip()
 
 
-class FrenchAnalyzer:
-    """Turns French text into search terms: spaCy lemmas, accent-free, stemmed.
+class FrenchLemmas:
+    """Lemmas of French word forms, read from dictionaries rather than guessed by a tagger.
 
-    spaCy is loaded on first use and shared by the threads of one process.
+    spaCy's French lemmatizer needs each word's part of speech, hence its neural tagger:
+    about 1.5 ms a sentence, the whole cost of a search. The dictionaries of
+    spacy-lookups-data give the same lemmas for nearly every word at the cost of a look-up.
+    Where a form is also a verb form with another lemma ("pris": the noun and "prendre"),
+    both lemmas are returned, so the search matches either reading. Forms typed without
+    their accents ("mefient", "elus") are found through an accent-free copy of the table.
     """
 
-    def __init__(self, nlp=None) -> None:
-        self._nlp = nlp
+    def __init__(self, forms: Dict[str, str], verb_forms: Dict[str, str]) -> None:
+        self._forms = _with_accent_free_spellings(forms)
+        self._verb_forms = _with_accent_free_spellings(verb_forms)
+
+    @classmethod
+    def load(cls) -> FrenchLemmas:
+        """The French tables shipped by spacy-lookups-data (about 0.6 s and 60 MB)."""
+        import spacy_lookups_data
+
+        def table(name: str) -> dict:
+            with gzip.open(spacy_lookups_data.get_file(name), "rt", encoding="utf-8") as stream:
+                return json.load(stream)
+
+        forms = {form: lemmas[0] for form, lemmas in table("fr_lemma_lookup.json.gz").items() if lemmas}
+        verb_forms = {form: lemmas[0] for form, lemmas in table("fr_lemma_exc.json.gz")["verb"].items() if lemmas}
+        return cls(forms, verb_forms)
+
+    def of(self, word: str) -> List[str]:
+        """Candidate lemmas of one word, most likely first; the word itself when unknown."""
+        word = word.lower()
+        lemma = self._forms.get(word) or word
+        verb = self._verb_forms.get(word)
+        return [lemma, verb] if verb and verb != lemma else [lemma]
+
+
+def _with_accent_free_spellings(table: Dict[str, str]) -> Dict[str, str]:
+    """``table`` plus each form's spelling without accents, where only one lemma has it."""
+    by_spelling = defaultdict(set)
+    for form, lemma in table.items():
+        spelling = strip_accents(form)
+        if spelling != form and spelling not in table:
+            by_spelling[spelling].add(lemma)
+    extended = dict(table)
+    extended.update((spelling, lemmas.pop()) for spelling, lemmas in by_spelling.items() if len(lemmas) == 1)
+    return extended
+
+
+class FrenchAnalyzer:
+    """Turns French text into search terms: lemmas, accent-free, stemmed.
+
+    Words come from spaCy's French tokenizer (elisions, hyphens, numbers), lemmas from
+    FrenchLemmas. Both are loaded on first use and shared by the threads of one process.
+    """
+
+    def __init__(self, tokenizer=None, lemmas: Optional[FrenchLemmas] = None) -> None:
+        self._tokenizer = tokenizer
+        self._lemmas = lemmas
         self._lock = threading.Lock()
         self._stemmer = snowballstemmer.stemmer("french")
         # Snowball is pure Python (~0.1 ms a word) and officers reuse the same words: memoise.
         self.stem = lru_cache(maxsize=50_000)(self._stem)
 
-    @property
-    def nlp(self):
-        if self._nlp is None:
-            with self._lock:
-                if self._nlp is None:
-                    import spacy
+    def _load(self) -> None:
+        with self._lock:
+            if self._tokenizer is None:
+                import spacy
 
-                    self._nlp = spacy.load(SPACY_MODEL, exclude=_EXCLUDED_COMPONENTS)
-        return self._nlp
+                self._tokenizer = spacy.blank("fr").tokenizer
+            if self._lemmas is None:
+                self._lemmas = FrenchLemmas.load()
 
     def _stem(self, word: str) -> str:
         """Stem one accent-free word."""
         return STEM_OVERRIDES.get(word) or self._stemmer.stemWord(word)
 
     def terms(self, text: str) -> List[str]:
-        """Search terms of a text, in order, without stop words or punctuation."""
-        return list(self._terms(text))
+        """Search terms of a text, in order, without stop words or punctuation.
+
+        A word with two readings ("pris": the noun, or the verb "prendre") gives both terms.
+        """
+        terms = []
+        for lemmas, _surface in self._words(text):
+            terms.extend(dict.fromkeys(self.stem(lemma) for lemma in lemmas))
+        return terms
 
     def term_variants(self, text: str) -> List[List[str]]:
-        """For each content word, its candidate terms: lemma stem first, then surface stem.
+        """For each content word, its candidate terms: lemma stems first, then surface stem.
 
-        The surface form helps where spaCy misses the lemma of an accent-less word
-        ("mefient" is not recognised as a form of "méfier").
+        The surface form helps where no lemma is known for a misspelt or informal word.
         """
         variants = []
-        for lemma, surface in self._words(text):
-            candidates = [self.stem(lemma)]
-            surface_stem = self.stem(surface)
-            if surface_stem not in candidates:
-                candidates.append(surface_stem)
+        for lemmas, surface in self._words(text):
+            candidates = []
+            for word in (*lemmas, surface):
+                term = self.stem(word)
+                if term not in candidates:
+                    candidates.append(term)
             variants.append(candidates)
         return variants
 
-    def _terms(self, text: str) -> Iterable[str]:
-        for lemma, _surface in self._words(text):
-            yield self.stem(lemma)
-
-    def _words(self, text: str) -> Iterable[tuple]:
+    def _words(self, text: str) -> Iterable[Tuple[List[str], str]]:
+        """Content words as (accent-free lemmas, accent-free surface form)."""
+        if self._tokenizer is None or self._lemmas is None:
+            self._load()
         text = text.translate(_APOSTROPHES)
-        for token in self.nlp(text):
+        for token in self._tokenizer(text):
             if token.is_punct or token.is_space or token.like_num:
                 continue
-            surface = fold(token.text).replace("'", "")
-            lemma = fold(token.lemma_).replace("'", "") or surface
-            if not surface or _is_stop_word(surface) or _is_stop_word(lemma):
+            surface = fold(token.text).replace("'", "").replace(" ", "")
+            if not surface or _is_stop_word(surface):
                 continue
-            if len(lemma) < 2:
+            lemmas = [fold(lemma).replace("'", "").replace(" ", "") for lemma in self._lemmas.of(token.text)]
+            lemmas = [lemma for lemma in lemmas if lemma] or [surface]
+            if _is_stop_word(lemmas[0]) or len(lemmas[0]) < 2:
                 continue
-            yield lemma.replace(" ", ""), surface.replace(" ", "")
+            yield lemmas, surface
 
 
 @lru_cache(maxsize=1)
@@ -171,7 +225,7 @@ _DEFAULT_LOCK = threading.Lock()
 
 
 def default_analyzer() -> FrenchAnalyzer:
-    """One shared analyzer per process (the spaCy model costs ~3 s and ~100 MB to load)."""
+    """One shared analyzer per process (tokenizer and tables cost ~3 s and ~120 MB to load)."""
     global _DEFAULT_ANALYZER
     if _DEFAULT_ANALYZER is None:
         with _DEFAULT_LOCK:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import fold, strip_accents
+from bot.text import FrenchLemmas, fold, strip_accents
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,34 @@ def test_analyzer_drops_stop_words_and_punctuation(analyzer):
 
 def test_analyzer_keeps_words_officers_rely_on(analyzer):
     assert analyzer.terms("personne ne parle") == ["person", "parl"]
+
+
+def test_analyzer_reads_words_typed_without_accents(analyzer):
+    assert analyzer.terms("les elus se mefient") == analyzer.terms("les élus se méfient")
+
+
+def test_analyzer_gives_both_readings_of_a_participle_that_is_also_a_noun(analyzer):
+    assert analyzer.terms("les décisions prises") == ["decis", "pris", "prendr"]
+    assert "prendr" in analyzer.terms("ils prennent")
+
+
+def test_analyzer_candidates_are_the_lemmas_then_the_surface_form(analyzer):
+    assert analyzer.term_variants("les elus bossent") == [["elu", "elir", "elus"], ["boss", "bossent"]]
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("Comités", ["comité"]),  # case is ignored
+        ("comites", ["comité"]),  # accents restored when only one form folds to this spelling
+        ("peche", ["peche"]),  # "pêche" and "péché" fold alike: left as typed
+        ("pris", ["pris", "prendre"]),  # noun or adjective, and a form of a verb
+        ("copil", ["copil"]),  # unknown words are their own lemma
+    ],
+)
+def test_lemmas_from_tables(word, expected):
+    lemmas = FrenchLemmas(
+        {"comités": "comité", "pêche": "pêche", "péché": "pécher", "pris": "pris"},
+        {"pris": "prendre", "comités": "comité"},
+    )
+    assert lemmas.of(word) == expected
