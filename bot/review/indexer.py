@@ -387,11 +387,9 @@ def _write(session: Session, conversations: Iterable[_Open]) -> None:
             new_conversations.append(dict(current.row))
             current.is_new = False
         else:
-            changed_conversations.append({f"b_{key}": value for key, value in current.row.items()})
+            changed_conversations.append(current.row)
         new_turns.extend(_encoded(turn) for turn in current.new_turns)
-        for turn in current.changed_turns.values():
-            encoded = _encoded(turn)
-            changed_turns.append({f"b_{column}": encoded[column] for column in ("event_id", *UPDATED_TURN_COLUMNS)})
+        changed_turns.extend(_encoded(turn) for turn in current.changed_turns.values())
         new_tags.extend(
             {"conversation_id": current.row["id"], "kind": kind, "value": value} for kind, value in current.new_tags
         )
@@ -406,20 +404,24 @@ def _write(session: Session, conversations: Iterable[_Open]) -> None:
         connection.execute(CONVERSATIONS.insert(), new_conversations)
     if changed_conversations:
         columns = [column.name for column in CONVERSATIONS.columns if column.name != "id"]
-        connection.execute(
-            CONVERSATIONS.update()
-            .where(CONVERSATIONS.c.id == bindparam("b_id"))
-            .values({name: bindparam(f"b_{name}") for name in columns}),
-            changed_conversations,
-        )
+        _update_many(connection, CONVERSATIONS, "id", columns, changed_conversations)
     if new_turns:
         connection.execute(TURNS.insert(), new_turns)
     if changed_turns:
-        connection.execute(
-            TURNS.update()
-            .where(TURNS.c.event_id == bindparam("b_event_id"))
-            .values({name: bindparam(f"b_{name}") for name in UPDATED_TURN_COLUMNS}),
-            changed_turns,
-        )
+        _update_many(connection, TURNS, "event_id", UPDATED_TURN_COLUMNS, changed_turns)
     if new_tags:
         connection.execute(TAGS.insert(), new_tags)
+
+
+def _update_many(connection, table, key: str, columns: Iterable[str], rows: List[Dict[str, Any]]) -> None:
+    """One bulk UPDATE of ``columns`` for each row, matched on ``key``.
+
+    Bound parameters are prefixed, since SQLAlchemy reserves column names for the SET clause.
+    """
+    columns = tuple(columns)
+    connection.execute(
+        table.update()
+        .where(table.c[key] == bindparam(f"b_{key}"))
+        .values({name: bindparam(f"b_{name}") for name in columns}),
+        [{f"b_{name}": row[name] for name in (key, *columns)} for row in rows],
+    )
