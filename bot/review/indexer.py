@@ -44,6 +44,18 @@ JSON_COLUMNS = ("entities", "messages", "missions", "slots")
 # What later events can change in a turn already written: its JSON columns and its form.
 UPDATED_TURN_COLUMNS = (*JSON_COLUMNS, "form")
 CONVERSATIONS = Conversation.__table__
+# A conversation's summary before any event is read (also what a rebuild starts again from).
+EMPTY_SUMMARY = {
+    "user_messages": 0,
+    "turn_count": 0,
+    "min_confidence": None,
+    "fallback": False,
+    "out_of_scope": False,
+    "form_started": False,
+    "form_completed": False,
+    "form_active": False,
+    "first_message": "",
+}
 TURNS = Turn.__table__
 TAGS = Tag.__table__
 
@@ -138,19 +150,7 @@ def rebuild(session: Session) -> int:
     session.execute(delete(TURNS))
     annotated = select(Annotation.__table__.c.conversation_id)
     session.execute(delete(CONVERSATIONS).where(~CONVERSATIONS.c.id.in_(annotated)))
-    session.execute(
-        update(CONVERSATIONS).values(
-            user_messages=0,
-            turn_count=0,
-            min_confidence=None,
-            fallback=False,
-            out_of_scope=False,
-            form_started=False,
-            form_completed=False,
-            form_active=False,
-            first_message="",
-        )
-    )
+    session.execute(update(CONVERSATIONS).values(EMPTY_SUMMARY))
     session.execute(update(SyncState.__table__).values(last_event_id=0))
     session.expire_all()
     return sync(session)
@@ -215,15 +215,7 @@ def _new_conversation(sender_id: str, timestamp: Optional[float], next_id: List[
         "channel": None,
         "started_at": timestamp or 0.0,
         "last_at": timestamp or 0.0,
-        "user_messages": 0,
-        "turn_count": 0,
-        "min_confidence": None,
-        "fallback": False,
-        "out_of_scope": False,
-        "form_started": False,
-        "form_completed": False,
-        "form_active": False,
-        "first_message": "",
+        **EMPTY_SUMMARY,
     }
     next_id[0] += 1
     return _Open(row=row, is_new=True, tags=set())
