@@ -10,6 +10,7 @@ from typing import Dict, List, Optional, Tuple
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from bot.review.indexer import FALLBACK_INTENT
 from bot.review.models import Conversation, Tag, Turn
 from bot.review.queries import day_start, local_zone
 
@@ -78,7 +79,7 @@ def dashboard(
         days=tuple((key, counts[0], counts[1]) for key, counts in per_day.items()),
         conversations=conversations,
         user_messages=sum(intents.values()),
-        fallback_messages=intents.get("nlu_fallback", 0),
+        fallback_messages=intents.get(FALLBACK_INTENT, 0),
         fallback_conversations=fallback_conversations,
         top_intents=tuple(sorted(intents.items(), key=lambda item: (-item[1], item[0]))[:top]),
         top_missions=tuple((value, count) for value, count in missions),

@@ -151,10 +151,7 @@ class Console:
     async def _check_csrf(self, request: web.Request, trainer: accounts.SignedIn) -> Dict[str, str]:
         form = await request.post()
         if not accounts.tokens_match(trainer.csrf_token, form.get("csrf_token")):
-            raise web.HTTPForbidden(
-                text="Formulaire refusé : jeton de sécurité absent ou invalide. Rechargez la page.",
-                content_type="text/plain",
-            )
+            raise _form_refused()
         return {key: str(value) for key, value in form.items()}
 
     # -- login ---------------------------------------------------------------------------
@@ -179,10 +176,7 @@ class Console:
         if not nonce or not accounts.tokens_match(
             accounts.login_form_token(self.config, nonce), form.get("csrf_token")
         ):
-            raise web.HTTPForbidden(
-                text="Formulaire refusé : jeton de sécurité absent ou invalide. Rechargez la page.",
-                content_type="text/plain",
-            )
+            raise _form_refused()
         username, password = str(form.get("username", "")), str(form.get("password", ""))
         next_target = str(form.get("next", ""))
         address = request.remote or "inconnue"
@@ -356,6 +350,14 @@ class Console:
             logger.error("%s manque : lancez « make web » pour copier les ressources npm.", path)
             raise web.HTTPNotFound(text="Ressource introuvable.", content_type="text/plain")
         return web.Response(body=path.read_bytes(), content_type=content_type, headers={"Cache-Control": "no-cache"})
+
+
+def _form_refused() -> web.HTTPForbidden:
+    """A POST without the right CSRF token."""
+    return web.HTTPForbidden(
+        text="Formulaire refusé : jeton de sécurité absent ou invalide. Rechargez la page.",
+        content_type="text/plain",
+    )
 
 
 def _page_headers() -> Dict[str, str]:
