@@ -52,13 +52,22 @@ class SignedIn:
     csrf_token: str
 
 
+def _get_trainer(session: Session, username: str) -> Optional[Trainer]:
+    """The account of a user name as typed (case and surrounding spaces ignored), or None."""
+    return session.execute(select(Trainer).where(Trainer.username == username.strip().lower())).scalar_one_or_none()
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise AccountError(f"Mot de passe trop court : au moins {MIN_PASSWORD_CHARS} caractères.")
+
+
 def create_trainer(session: Session, username: str, password: str) -> Trainer:
     username = username.strip().lower()
     if not (2 <= len(username) <= 64) or not set(username) <= USERNAME_CHARS:
         raise AccountError("Identifiant invalide : 2 à 64 caractères parmi a-z, 0-9, « . », « _ », « - ».")
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise AccountError(f"Mot de passe trop court : au moins {MIN_PASSWORD_CHARS} caractères.")
-    if session.execute(select(Trainer).where(Trainer.username == username)).scalar_one_or_none():
+    _check_password(password)
+    if _get_trainer(session, username):
         raise AccountError(f"Le compte « {username} » existe déjà.")
     trainer = Trainer(username=username, password_hash=_hasher.hash(password), created_at=time.time())
     session.add(trainer)
@@ -67,11 +76,10 @@ def create_trainer(session: Session, username: str, password: str) -> Trainer:
 
 
 def set_password(session: Session, username: str, password: str) -> None:
-    trainer = session.execute(select(Trainer).where(Trainer.username == username.strip().lower())).scalar_one_or_none()
+    trainer = _get_trainer(session, username)
     if trainer is None:
         raise AccountError(f"Aucun compte « {username} ».")
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise AccountError(f"Mot de passe trop court : au moins {MIN_PASSWORD_CHARS} caractères.")
+    _check_password(password)
     trainer.password_hash = _hasher.hash(password)
     session.execute(delete(LoginSession).where(LoginSession.trainer_id == trainer.id))
 
@@ -81,7 +89,7 @@ def list_trainers(session: Session) -> list:
 
 
 def delete_trainer(session: Session, username: str) -> bool:
-    trainer = session.execute(select(Trainer).where(Trainer.username == username.strip().lower())).scalar_one_or_none()
+    trainer = _get_trainer(session, username)
     if trainer is None:
         return False
     session.execute(delete(LoginSession).where(LoginSession.trainer_id == trainer.id))
@@ -110,7 +118,7 @@ def log_in(session: Session, config: ReviewConfig, username: str, password: str,
     Callers check ``is_locked_out`` first: a locked-out login is not even verified.
     """
     username = username.strip().lower()[:64]
-    trainer = session.execute(select(Trainer).where(Trainer.username == username)).scalar_one_or_none()
+    trainer = _get_trainer(session, username)
     try:
         _hasher.verify(trainer.password_hash if trainer else _dummy_hash(), password)
         valid = trainer is not None
