@@ -116,12 +116,19 @@ def _list(store: ReviewStore, args: argparse.Namespace) -> None:
     print(f"{len(rows)} conversation(s)", file=sys.stderr)
 
 
-def _show(store: ReviewStore, pseudonym: str) -> int:
+def _transcript(store: ReviewStore, pseudonym: str) -> Optional[queries.Transcript]:
+    """The conversation, index brought up to date first; None (said on stderr) if unknown."""
     store.refresh()
     with store.session() as session:
         transcript = queries.get_transcript(session, pseudonym)
     if transcript is None:
         print(f"Conversation « {pseudonym} » introuvable.", file=sys.stderr)
+    return transcript
+
+
+def _show(store: ReviewStore, pseudonym: str) -> int:
+    transcript = _transcript(store, pseudonym)
+    if transcript is None:
         return 1
     for turn in transcript.turns:
         if turn.kind == "user":
@@ -169,11 +176,8 @@ def main(argv: Optional[List[str]] = None) -> None:
             if skipped:
                 print(f"{len(skipped)} message(s) laissé(s) de côté (boutons ou balisage Rasa).", file=sys.stderr)
         elif args.command == "export-story":
-            store.refresh()
-            with store.session() as session:
-                transcript = queries.get_transcript(session, args.pseudonym)
+            transcript = _transcript(store, args.pseudonym)
             if transcript is None:
-                print(f"Conversation « {args.pseudonym} » introuvable.", file=sys.stderr)
                 status = 1
             else:
                 _write(export.story_yaml(transcript), args.output)
