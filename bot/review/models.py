@@ -111,7 +111,17 @@ class Turn(Base):
     form = Column(String(255))  # form (re)started by this turn; "" when a form ends
 
 
-class Annotation(Base):
+class _Judgement:
+    """What a trainer said about a turn, besides its state: the same columns in the current
+    annotation and in each entry of its history."""
+
+    reason = Column(String(32), nullable=False)
+    correct_intent = Column(String(255))
+    comment = Column(Text, nullable=False, default="")
+    author = Column(String(64), nullable=False)
+
+
+class Annotation(_Judgement, Base):
     """A trainer's current judgement on one turn (the history is in AnnotationChange)."""
 
     __tablename__ = "review_annotations"
@@ -122,24 +132,16 @@ class Annotation(Base):
         Integer, ForeignKey("review_conversations.id", ondelete="CASCADE"), nullable=False, index=True
     )
     state = Column(String(32), nullable=False, index=True)
-    reason = Column(String(32), nullable=False)
-    correct_intent = Column(String(255))
-    comment = Column(Text, nullable=False, default="")
-    author = Column(String(64), nullable=False)
     updated_at = Column(Float, nullable=False)
 
 
-class AnnotationChange(Base):
+class AnnotationChange(_Judgement, Base):
     __tablename__ = "review_annotation_changes"
 
     id = Column(Integer, primary_key=True)
     turn_event_id = Column(Integer, nullable=False, index=True)
     conversation_id = Column(Integer, ForeignKey("review_conversations.id", ondelete="CASCADE"), nullable=False)
     state = Column(String(32), nullable=False)
-    reason = Column(String(32), nullable=False)
-    correct_intent = Column(String(255))
-    comment = Column(Text, nullable=False, default="")
-    author = Column(String(64), nullable=False)
     changed_at = Column(Float, nullable=False)
 
 
