@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from bot.evaluation import evaluate, load_questions, mission_titles, post_message, send
+from bot.evaluation import SETS, content_labels, evaluate, load_questions, post_message, send
 from tests.conftest import REPO_ROOT
 from tests.stack import START_TIMEOUT, Stack, http_ok
 
@@ -74,8 +74,9 @@ def test_socketio_channel_is_enabled(stack):
         assert response.status == 200 and b"sid" in response.read()
 
 
-def test_evaluation_set_scores_at_least_90_percent(stack):
-    report = evaluate(stack["rasa_url"], load_questions(), mission_titles())
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_evaluation_set_scores_at_least_90_percent(stack, name):
+    report = evaluate(stack["rasa_url"], load_questions(SETS[name]), content_labels())
     missed = [f"#{o.question.id} {o.question.question}" for o in report.outcomes if not o.passed]
     assert report.score >= 0.9, f"{report.score:.1%}\n{report.table()}\n" + "\n".join(missed)
 

@@ -7,7 +7,7 @@ import re
 
 import yaml
 
-from bot.evaluation import Question, judge, load_questions
+from bot.evaluation import Labels, Question, judge, load_questions
 from bot.kb.nlu_export import LOOKUP_PATH, render_nlu_lookups
 from bot.text import fold
 from tests.conftest import REPO_ROOT
@@ -49,16 +49,17 @@ def test_evaluation_set_is_large_and_covers_every_category_and_mission(content):
 
 def test_judge_needs_the_expected_mission_title_in_the_reply():
     question = Question(1, "mission", "qui pilote ?", expect_missions=("identify_lead_partner",))
-    titles = {"identify_lead_partner": "Identifier un chef de file"}
-    assert judge(question, "1. **Identifier un CHEF de file** (Phase d'émergence)", titles)
-    assert not judge(question, "Construire et faire vivre les partenariats", titles)
+    labels = Labels({"identify_lead_partner": "Identifier un chef de file"})
+    assert judge(question, "1. **Identifier un CHEF de file** (Phase d'émergence)", labels)
+    assert not judge(question, "Construire et faire vivre les partenariats", labels)
 
 
 def test_judge_combines_missions_and_markers():
     question = Question(2, "followup", "pourquoi ?", expect_missions=("a",), expect_text=("Pourquoi",))
-    assert judge(question, "**Pourquoi c'est important** — Titre A : ...", {"a": "Titre A"})
-    assert not judge(question, "Titre A", {"a": "Titre A"})
-    assert not judge(Question(3, "x", "?"), "n'importe quoi", {})
+    labels = Labels({"a": "Titre A"})
+    assert judge(question, "**Pourquoi c'est important** — Titre A : ...", labels)
+    assert not judge(question, "Titre A", labels)
+    assert not judge(Question(3, "x", "?"), "n'importe quoi", Labels({}))
 
 
 def test_lookup_tables_are_generated_from_the_content(content):
