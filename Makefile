@@ -71,8 +71,10 @@ browser: ## Install Debian's chromium for the browser tests if it is missing (ne
 	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "Chromium manque : installez le paquet Debian « chromium » (sudo apt-get install chromium)." >&2; exit 1; fi
 
-run: kb model web ## Start the action server, the Rasa server and the web pages; Ctrl-C stops them
-	$(VENV)/bin/honcho --procfile Procfile start
+# supervisord (cluster/supervision.py) runs the Procfile's processes: one that dies is started
+# again while the others keep serving; one that dies at every start is given up (FATAL).
+run: kb model web ## Start the action server, the Rasa server and the web pages under supervisord; Ctrl-C stops them
+	$(PY) -m cluster.supervision run --procfile Procfile
 
 test: kb model web browser ## Run every check: lint, rasa data validate, conversation stories, pytest (live stack included)
 	$(VENV)/bin/ruff check bot actions channels tests bench

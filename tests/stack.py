@@ -1,21 +1,34 @@
-"""Starts the assistant's processes for live tests, each from its Procfile line, on free
-ports, so a test can stop and restart one of them (honcho would stop them all)."""
+"""Starts the assistant for live tests, on free ports and on databases of the test's own.
+
+``Stack`` starts each process from its Procfile line (the same lines ``make run`` gives to
+supervisord, read by the same function), so a test can stop and restart one of them.
+``MakeRun`` starts ``make run`` itself, under supervisord.
+
+Every stack gets its own conversation log (``TRACKER_DATABASE_URL``) and knowledge base
+(``KB_DATABASE_URL``) in the test's directory: running the tests never writes into a
+developer's ``var/``.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
+from cluster.supervision import read_procfile
 from tests.conftest import REPO_ROOT
 
 START_TIMEOUT = 240
+REPOSITORY_KB = REPO_ROOT / "var" / "knowledge.sqlite3"
 
 
 def free_port() -> int:
@@ -25,8 +38,7 @@ def free_port() -> int:
 
 
 def procfile() -> Dict[str, str]:
-    lines = (REPO_ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
-    return dict(line.split(": ", 1) for line in lines if line.strip() and not line.startswith("#"))
+    return read_procfile(REPO_ROOT / "Procfile")
 
 
 def http_ok(url: str) -> bool:
@@ -38,14 +50,53 @@ def http_ok(url: str) -> bool:
     return response.status == 200 and (body.startswith(b"Hello from Rasa") or json.loads(body).get("status") == "ok")
 
 
+def own_knowledge_base(directory: Path) -> str:
+    """A knowledge base for one stack: a copy of the built one (make kb), brought up to date."""
+    target = directory / "knowledge.sqlite3"
+    if REPOSITORY_KB.exists() and not target.exists():
+        shutil.copyfile(REPOSITORY_KB, target)  # read only: the developer's file is not touched
+    url = f"sqlite:///{target}"
+    subprocess.run(
+        [sys.executable, "-m", "bot.kb", "--database-url", url, "build", "--if-changed"],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+    )
+    return url
+
+
+def descendants(pid: int) -> List[int]:
+    """Every process below ``pid`` (supervisord puts its children in process groups of their own,
+    so killing the group of ``make run`` would not reach them)."""
+    children: Dict[int, List[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
 class Stack:
-    """The action server, the Rasa server and the web pages, on loopback ports of their own."""
+    """The action server, the Rasa server and the web pages, on loopback ports and databases of
+    their own."""
 
     def __init__(self, log_dir: Path, host: str = "localhost", **extra_env: str) -> None:
         self.ports = {name: free_port() for name in ("rasa", "actions", "web", "demo")}
         self.rasa_url = f"http://{host}:{self.ports['rasa']}"
         self.web_url = f"http://{host}:{self.ports['web']}"
         self.demo_url = f"http://{host}:{self.ports['demo']}"
+        self.log_dir = log_dir
+        self.tracker_path = log_dir / "tracker.sqlite3"
+        isolation = {"TRACKER_DATABASE_URL": f"sqlite:///{self.tracker_path}", "SUPERVISION_DIR": str(log_dir / "run")}
+        if "KB_DATABASE_URL" not in extra_env:
+            isolation["KB_DATABASE_URL"] = own_knowledge_base(log_dir)
         self.env = dict(
             os.environ,
             RASA_PORT=str(self.ports["rasa"]),
@@ -58,14 +109,13 @@ class Stack:
             CORS_ORIGINS=f"{self.web_url} {self.demo_url}",
             PYTHONWARNINGS="ignore::DeprecationWarning",
             RASA_TELEMETRY_ENABLED="false",
-            **extra_env,
+            **{**isolation, **extra_env},
         )
         self.health = {
             "actions": f"http://127.0.0.1:{self.ports['actions']}/health",
             "rasa": f"http://127.0.0.1:{self.ports['rasa']}/",
             "web": f"http://127.0.0.1:{self.ports['web']}/health",
         }
-        self.log_dir = log_dir
         self.processes: Dict[str, subprocess.Popen] = {}
         self.commands = procfile()
 
@@ -109,3 +159,85 @@ class Stack:
     def log(self, name: str) -> str:
         path = self.log_dir / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    def user_messages(self, sender: str) -> List[str]:
+        """The user messages of one conversation in this stack's conversation log, in order."""
+        with sqlite3.connect(self.tracker_path) as connection:
+            rows = connection.execute(
+                "select json_extract(data, '$.text') from events where sender_id = ? and type_name = 'user'"
+                " order by id",
+                (sender,),
+            ).fetchall()
+        return [text for (text,) in rows]
+
+
+class MakeRun:
+    """``make run`` itself (supervisord and its processes), on the ports and databases of a Stack."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.log_path = stack.log_dir / "make-run.log"
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self) -> MakeRun:
+        # -o: never retrain the model from a test (others may be editing the training data);
+        # make test trains it before pytest runs.
+        self.process = subprocess.Popen(
+            ["make", "--no-print-directory", "run", "-o", "models/assistant.tar.gz", "-o", "data/nlu/lookups.yml"],
+            cwd=REPO_ROOT,
+            env=self.stack.env,
+            stdout=self.log_path.open("a"),  # append: supervisord opens it again, appending
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        # Rasa answers "/" only once its model is loaded.
+        while not all(http_ok(url) for url in self.stack.health.values()):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"make run n'a pas démarré :\n{self.log()[-3000:]}")
+            time.sleep(0.5)
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def pid_of(self, name: str) -> int:
+        """The pid of one supervised process, found by its command line."""
+        needle = {"actions": "actions.server", "rasa": "rasa run", "web": "bot.web"}[name]
+        for pid in descendants(self.process.pid):
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if needle in command and "/bin/sh" not in command:
+                return pid
+        raise LookupError(f"{name} ne tourne pas sous make run")
+
+    def interrupt(self, timeout: float = 60) -> int:
+        """Ctrl-C, as a terminal sends it to the foreground group; returns make's exit code."""
+        os.killpg(self.process.pid, signal.SIGINT)
+        return self.process.wait(timeout=timeout)
+
+    def stop(self) -> None:
+        """Ctrl-C, then SIGKILL to whatever is left, supervised processes included."""
+        if self.process is None:
+            return
+        survivors = descendants(self.process.pid)
+        if self.process.poll() is None:
+            try:
+                self.interrupt(timeout=40)
+            except subprocess.TimeoutExpired:
+                pass
+        for pid in [self.process.pid, *survivors]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait(timeout=10)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
