@@ -12,22 +12,31 @@ slots it set) and its other slot changes.
 Work is done on plain dictionaries and written in bulk once per batch of events: the ORM's
 one-row-at-a-time inserts made a 10,000-conversation log take 50 s to index.
 
-Known limit: events are read in id order from a watermark. On PostgreSQL, a transaction
-that commits an older id after a newer one was indexed would be skipped; Rasa's saves are
-short, so this is unlikely, and ``python -m bot.review sync --rebuild`` reads everything again.
+Events are read in id order from a watermark, the last id read. On PostgreSQL several Rasa
+replicas write at once: ids come from one sequence when a row is inserted, but transactions
+commit in any order, so a reader can see id 101 before id 100 exists for it. The ids missing
+below the watermark (gaps) are therefore kept in ``review_sync_gaps`` and read again at every
+sync; rows that appear there are indexed then. A gap is forgotten only once it cannot be filled
+any more (a rolled-back save, a deleted row): PostgreSQL's snapshot tells which transactions are
+still running, and once every transaction that had started ``GAP_GRACE_S`` after the gap was
+first seen has ended (snapshot ``xmin`` at or past that moment's ``xmax``), whatever is still
+missing will never be committed. The grace covers a writer that has drawn its id but not yet
+written its first row (PostgreSQL gives it a transaction id only then). SQLite has one writer
+at a time: ids commit in order there, and no gap is recorded.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, text, union_all, update
 from sqlalchemy.orm import Session
 
-from bot.review.models import EVENTS, Annotation, Conversation, SyncState, Tag, Turn
+from bot.review.models import EVENTS, Annotation, Conversation, SyncGap, SyncState, Tag, Turn
 from bot.text import fold
 
 BATCH_SIZE = 5000
@@ -58,6 +67,9 @@ EMPTY_SUMMARY = {
 }
 TURNS = Turn.__table__
 TAGS = Tag.__table__
+GAPS = SyncGap.__table__
+# How long a writer may hold an event id before PostgreSQL gives its transaction an id.
+GAP_GRACE_S = 5.0
 
 
 class ConcurrentSync(RuntimeError):
@@ -94,29 +106,44 @@ class _Open:
         return self.turn
 
 
-def sync(session: Session, batch_size: int = BATCH_SIZE, max_batches: Optional[int] = None) -> int:
-    """Index the events written since the last call (at most ``max_batches`` batches);
-    returns how many were read.
+def sync(
+    session: Session, batch_size: int = BATCH_SIZE, max_batches: Optional[int] = None, now: Optional[float] = None
+) -> int:
+    """Index the events written since the last call (at most ``max_batches`` batches of new
+    events, plus those committed late into known gaps); returns how many were read.
 
-    Call it in a transaction of its own; two syncs at once are kept apart by the state row.
+    Call it in a transaction of its own. Two syncs at once are kept apart by the state row:
+    locked on PostgreSQL, compared-and-set elsewhere (the second then raises ConcurrentSync).
     """
-    state = session.get(SyncState, 1)
+    # On PostgreSQL a second sync waits here until the first commits, then reads its result.
+    state = session.execute(
+        select(SyncState).where(SyncState.id == 1).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if state is None:
         state = SyncState(id=1, last_event_id=0)
         session.add(state)
         session.flush()
-    start = last = state.last_event_id
+    last = state.last_event_id
     next_id = [session.execute(select(func.coalesce(func.max(Conversation.id), 0))).scalar_one() + 1]
     read = batches = 0
     known: Dict[str, _Open] = {}
     while max_batches is None or batches < max_batches:
         batches += 1
-        rows = session.execute(
-            select(EVENTS.c.id, EVENTS.c.sender_id, EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data)
-            .where(EVENTS.c.id > last)
-            .order_by(EVENTS.c.id)
-            .limit(batch_size)
-        ).all()
+        snapshot = _snapshot(session)  # before the events are read
+        moment = time.time() if now is None else now
+        # One statement, so one view of what is committed: the new events and those committed
+        # late into known gaps. A conversation's later events are never read before its
+        # earlier ones (a replica commits one save of a conversation before the next).
+        rows = session.execute(_new_and_late_events(last, batch_size)).all()
+        new = [row for row in rows if row.id > last]
+        late = [row.id for row in rows if row.id <= last]
+        if snapshot:
+            # Whether a gap is still open can be judged only when the read was not cut short.
+            _settle_gaps(session, late, snapshot, moment, complete=len(rows) < batch_size)
+        if new:
+            _claim(session, last, new[-1].id)
+            if snapshot:
+                _add_gaps(session, _missing(last, [row.id for row in new]), moment)
         if rows:
             _load_conversations(session, known, {row.sender_id for row in rows} - known.keys())
             for row in rows:
@@ -126,21 +153,86 @@ def sync(session: Session, batch_size: int = BATCH_SIZE, max_batches: Optional[i
                 _apply(current, row.id, row.type_name, row.timestamp or 0.0, _load(row.data))
             _write(session, known.values())
             read += len(rows)
-            last = rows[-1].id
+        if new:
+            last = new[-1].id
         if len(rows) < batch_size:
             break
-    if read:
-        # Optimistic check: if another sync moved the watermark meanwhile, this one must roll back.
-        moved = session.execute(
-            update(SyncState)
-            .where(SyncState.id == 1, SyncState.last_event_id == start)
-            .values(last_event_id=last)
-            .execution_options(synchronize_session=False)
-        )
-        if moved.rowcount != 1:
-            raise ConcurrentSync("L'index a été mis à jour par un autre processus pendant la lecture.")
-        session.expire(state)
+    session.expire(state)
     return read
+
+
+def _new_and_late_events(last: int, batch_size: int):
+    """The first ``batch_size`` events by id among those after the watermark and those in gaps."""
+    columns = (EVENTS.c.id, EVENTS.c.sender_id, EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data)
+    new = select(*columns).where(EVENTS.c.id > last).order_by(EVENTS.c.id).limit(batch_size)
+    late = select(*columns).join(GAPS, EVENTS.c.id.between(GAPS.c.first_id, GAPS.c.last_id))
+    both = union_all(new.subquery().select(), late).subquery()
+    return select(both).order_by(both.c.id).limit(batch_size)
+
+
+def _claim(session: Session, start: int, last: int) -> None:
+    """Move the watermark from ``start`` to ``last``, or fail if another sync moved it first.
+
+    Done before writing the index: on PostgreSQL a second sync waits here for the first to
+    commit, then finds the watermark moved, instead of colliding on the rows it inserted."""
+    moved = session.execute(
+        update(SyncState)
+        .where(SyncState.id == 1, SyncState.last_event_id == start)
+        .values(last_event_id=last)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        raise ConcurrentSync("L'index a été mis à jour par un autre processus pendant la lecture.")
+
+
+def _snapshot(session: Session) -> Optional[Tuple[int, int]]:
+    """``(xmin, xmax)`` of a PostgreSQL snapshot taken now: every transaction below xmin has
+    ended, every transaction that had a transaction id is below xmax. None elsewhere."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    xmin, xmax = session.execute(
+        text("select txid_snapshot_xmin(s), txid_snapshot_xmax(s) from txid_current_snapshot() as s")
+    ).one()
+    return int(xmin), int(xmax)
+
+
+def _missing(last: int, ids: List[int]) -> List[Tuple[int, int]]:
+    """The id ranges absent between the watermark and the ids just read (both sorted)."""
+    ranges, previous = [], last
+    for event_id in ids:
+        if event_id > previous + 1:
+            ranges.append((previous + 1, event_id - 1))
+        previous = event_id
+    return ranges
+
+
+def _add_gaps(session: Session, ranges: List[Tuple[int, int]], first_seen: float, horizon: Optional[int] = None):
+    if ranges:
+        session.execute(
+            GAPS.insert(),
+            [{"first_id": a, "last_id": b, "first_seen": first_seen, "horizon": horizon} for a, b in ranges],
+        )
+
+
+def _settle_gaps(session: Session, found: List[int], snapshot: Tuple[int, int], now: float, complete: bool) -> None:
+    """Split the gaps where late events were found; if the read saw everything, start the clock
+    of the gaps old enough and forget those that no running transaction can fill any more."""
+    xmin, xmax = snapshot
+    for gap in session.execute(select(GAPS).order_by(GAPS.c.first_id)).mappings().all():
+        inside = [event_id for event_id in found if gap["first_id"] <= event_id <= gap["last_id"]]
+        this_gap = and_(GAPS.c.first_id == gap["first_id"], GAPS.c.last_id == gap["last_id"])
+        if inside:
+            # Claimed like the watermark: a second sync that read the same late events fails here.
+            if session.execute(delete(GAPS).where(this_gap)).rowcount != 1:
+                raise ConcurrentSync("Un autre processus a indexé les mêmes événements tardifs.")
+            rest = _missing(gap["first_id"] - 1, [*inside, gap["last_id"] + 1])
+            _add_gaps(session, rest, gap["first_seen"], gap["horizon"])
+        elif not complete:
+            continue
+        elif gap["horizon"] is not None and xmin >= gap["horizon"]:
+            session.execute(delete(GAPS).where(this_gap))
+        elif gap["horizon"] is None and now - gap["first_seen"] >= GAP_GRACE_S:
+            session.execute(update(GAPS).where(this_gap).values(horizon=xmax))
 
 
 def rebuild(session: Session) -> int:
@@ -152,6 +244,7 @@ def rebuild(session: Session) -> int:
     session.execute(delete(CONVERSATIONS).where(~CONVERSATIONS.c.id.in_(annotated)))
     session.execute(update(CONVERSATIONS).values(EMPTY_SUMMARY))
     session.execute(update(SyncState.__table__).values(last_event_id=0))
+    session.execute(delete(GAPS))
     session.expire_all()
     return sync(session)
 

@@ -9,6 +9,7 @@ annotations with their history, trainer accounts, login sessions and failed logi
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -46,6 +47,20 @@ class SyncState(Base):
 
     id = Column(Integer, primary_key=True)
     last_event_id = Column(Integer, nullable=False, default=0)
+
+
+class SyncGap(Base):
+    """Event ids below the watermark not seen yet (PostgreSQL only): a transaction still running
+    may commit them later. Read again at every sync until filled or settled (bot.review.indexer)."""
+
+    __tablename__ = "review_sync_gaps"
+
+    first_id = Column(Integer, primary_key=True, autoincrement=False)
+    last_id = Column(Integer, nullable=False)
+    first_seen = Column(Float, nullable=False)  # time.time() when the indexer first saw it
+    # PostgreSQL's next transaction id at least GAP_GRACE_S after first_seen: once every older
+    # transaction has ended (snapshot xmin >= horizon), what is still missing never comes.
+    horizon = Column(BigInteger)
 
 
 class Conversation(Base):

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, Optional
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -16,6 +16,8 @@ from bot.review import indexer
 from bot.review.models import EVENTS, Annotation, AnnotationChange, Base, Conversation, Tag, Turn
 
 logger = logging.getLogger(__name__)
+
+SYNC_ATTEMPTS = 3
 
 
 class ReviewStore:
@@ -53,24 +55,35 @@ class ReviewStore:
         """Index the events written since the last refresh; returns how many were read.
 
         One transaction per batch: on SQLite a long first indexing must not hold the write
-        lock for seconds, or Rasa could not log the conversations going on meanwhile.
+        lock for seconds, or Rasa could not log the conversations going on meanwhile. A batch
+        that other processes kept indexing first is left for the next refresh, with a warning:
+        nothing is skipped, since the watermark only moves when a batch is written.
         """
         total = 0
         with self._sync_lock:
             while True:
                 read = self._one_batch(batch_size)
+                if read is None:
+                    logger.warning(
+                        "Index de revue non mis à jour : d'autres processus l'ont modifié %d fois pendant la "
+                        "lecture. Les événements restants seront lus au prochain rafraîchissement.",
+                        SYNC_ATTEMPTS,
+                    )
+                    return total
                 total += read
                 if read < batch_size:
                     return total
 
-    def _one_batch(self, batch_size: int) -> int:
-        for attempt in range(3):
+    def _one_batch(self, batch_size: int) -> Optional[int]:
+        """Events read by one batch, or None if every attempt met a concurrent sync."""
+        for attempt in range(1, SYNC_ATTEMPTS + 1):
             try:
                 with self.session() as session:
                     return indexer.sync(session, batch_size, max_batches=1)
             except indexer.ConcurrentSync:
-                logger.info("Index mis à jour par un autre processus ; nouvelle lecture (%d).", attempt + 1)
-        return 0
+                logger.info("Index mis à jour par un autre processus ; nouvelle lecture (%d).", attempt)
+                time.sleep(0.05 * attempt)
+        return None
 
     def rebuild(self) -> int:
         with self._sync_lock, self.session() as session:
