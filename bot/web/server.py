@@ -9,11 +9,9 @@ server only.
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Optional
 from urllib.parse import urlsplit
 
@@ -21,17 +19,20 @@ from aiohttp import web
 
 from bot.review.config import ReviewConfig
 from bot.review.web import add_review_routes
+from bot.web import responses
 
 logger = logging.getLogger(__name__)
 
-WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
-STATIC_DIR = WEB_ROOT / "static"
-DEMO_DIR = WEB_ROOT / "demo"
 ASSETS = {
-    "widget.js": "application/javascript",
-    "widget.css": "text/css",
-    "vendor/socket.io.min.js": "application/javascript",
+    name: responses.Asset(responses.WEB_ROOT / "static" / name, content_type)
+    for name, content_type in (
+        ("widget.js", "application/javascript"),
+        ("widget.css", "text/css"),
+        ("vendor/socket.io.min.js", "application/javascript"),
+    )
 }
+# The widget is loaded by intranet pages of other origins: allow it explicitly.
+WIDGET_HEADERS = {"Cross-Origin-Resource-Policy": "cross-origin"}
 
 
 @dataclass(frozen=True)
@@ -54,29 +55,11 @@ class WebConfig:
         )
 
 
-def content_security_policy(config: WebConfig, script_origin: str = "'self'") -> str:
+def chat_policy(config: WebConfig, script_origin: str = "'self'") -> str:
+    """Scripts and styles from ``script_origin``, connections to the Rasa server only."""
     rasa = urlsplit(config.rasa_url)
     websocket = f"{'wss' if rasa.scheme == 'https' else 'ws'}://{rasa.netloc}"
-    return "; ".join(
-        [
-            "default-src 'none'",
-            f"script-src {script_origin}",
-            f"style-src {script_origin}",
-            f"connect-src {config.rasa_url} {websocket}",
-            "img-src 'self' data:",
-            "base-uri 'none'",
-            "form-action 'none'",
-            "frame-ancestors 'none'",
-        ]
-    )
-
-
-def render(template: Path, **values: str) -> str:
-    """Fill ``{{name}}`` placeholders with HTML-escaped values."""
-    text = template.read_text(encoding="utf-8")
-    for name, value in values.items():
-        text = text.replace("{{" + name + "}}", html.escape(value, quote=True))
-    return text
+    return responses.content_security_policy(scripts=script_origin, connect=f"{config.rasa_url} {websocket}")
 
 
 FRENCH_ERRORS = {
@@ -123,21 +106,14 @@ def make_web_app(config: WebConfig, review: Optional[ReviewConfig] = None) -> we
     """The chat page at ``/``, the widget assets and, when given, the review console at
     ``/review``, all from this origin."""
     app = web.Application(middlewares=[security_headers, french_errors], client_max_size=256 * 1024)
-    policy = content_security_policy(config)
+    policy = chat_policy(config)
+    templates = responses.templates()
 
     async def index(_request: web.Request) -> web.Response:
-        page = render(STATIC_DIR / "index.html", rasa_url=config.rasa_url)
-        return web.Response(text=page, content_type="text/html", headers={"Content-Security-Policy": policy})
+        return responses.html(templates.get_template("static/index.html").render(rasa_url=config.rasa_url), policy)
 
     async def asset(request: web.Request) -> web.Response:
-        name = request.path.lstrip("/")
-        path = STATIC_DIR / name
-        if not path.exists():
-            logger.error("%s manque : lancez « make web » pour copier les ressources npm.", path)
-            raise web.HTTPNotFound(text="Ressource introuvable.")
-        # The widget is loaded by intranet pages of other origins: allow it explicitly.
-        headers = {"Cache-Control": "no-cache", "Cross-Origin-Resource-Policy": "cross-origin"}
-        return web.Response(body=path.read_bytes(), content_type=ASSETS[name], headers=headers)
+        return responses.send_asset(ASSETS[request.path.lstrip("/")], WIDGET_HEADERS)
 
     async def health(_request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -156,11 +132,13 @@ def make_demo_app(config: WebConfig) -> web.Application:
     """A fake intranet page on another origin that embeds the widget with one script tag."""
     app = web.Application(middlewares=[security_headers, french_errors])
     web_origin = "{0.scheme}://{0.netloc}".format(urlsplit(config.web_url))
-    policy = content_security_policy(config, script_origin=web_origin)
+    policy = chat_policy(config, script_origin=web_origin)
+    templates = responses.templates()
 
     async def intranet(_request: web.Request) -> web.Response:
-        page = render(DEMO_DIR / "intranet.html", widget_url=f"{config.web_url}/widget.js", rasa_url=config.rasa_url)
-        return web.Response(text=page, content_type="text/html", headers={"Content-Security-Policy": policy})
+        page = templates.get_template("demo/intranet.html")
+        body = page.render(widget_url=f"{config.web_url}/widget.js", rasa_url=config.rasa_url)
+        return responses.html(body, policy)
 
     app.router.add_get("/", intranet)
     app.router.add_get("/favicon.ico", lambda _request: web.Response(status=204))

@@ -33,6 +33,8 @@ def review_stack(tmp_path_factory):
         post_message(stack.rasa_url, "agent-unclear", text)
     for text in ("Bonjour", "Comment identifier un chef de file ?", "pourquoi ?"):
         post_message(stack.rasa_url, "agent-clear", text)
+    # The web server indexes every 30 s in the background; index now, as an administrator would.
+    review_cli(stack, "sync")
     review_cli(stack, "create-trainer", "formatrice", "--password-stdin", stdin=PASSWORD + "\n")
     yield stack
     stack.stop()

@@ -9,7 +9,7 @@ import json
 import time
 from collections import defaultdict
 from contextlib import ExitStack
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -178,4 +178,6 @@ def test_dashboard_counts_match_the_list(big_log):
     assert sum(day[1] for day in board.days) == len(facts)
     assert board.top_intents[0][1] >= board.top_intents[-1][1]
     assert 0 < board.fallback_rate < 1
-    assert isinstance(board.date_from, date)
+    period = [(last_day - timedelta(days=90 - offset)).isoformat() for offset in range(91)]
+    assert [day[0] for day in board.days] == period
+    assert sum(day[2] for day in board.days) == board.user_messages

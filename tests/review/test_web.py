@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.review import accounts
 from bot.review.config import ReviewConfig
 from bot.review.models import Annotation, Conversation, Turn
+from bot.review.refresh import keep_index_current
 from bot.review.store import ReviewStore
 from bot.review.web import add_review_routes
 from bot.web.server import WebConfig, make_web_app
@@ -196,6 +197,7 @@ def test_user_text_is_escaped_in_the_transcript(console):
         if event["type_name"] == "user" and event["data"]["text"] == "Bonjour":
             event["data"]["text"] = "<script>alert(1)</script>"
     insert_events(store, "attacker", events)
+    store.refresh()
 
     async def scenario(client):
         await log_in(client)
@@ -297,8 +299,6 @@ def test_web_server_errors_are_in_french(store, config):
 
 
 def test_background_indexing_reads_new_conversations_and_survives_outages(store):
-    from bot.review.web import keep_index_current
-
     insert_events(store, "officer-1", recorded_events())
     broken = ReviewStore("postgresql+psycopg2://personne@127.0.0.1:1/absente")
 
@@ -313,3 +313,97 @@ def test_background_indexing_reads_new_conversations_and_survives_outages(store)
     broken.dispose()
     with store.session() as session:
         assert session.execute(select(Conversation.user_messages)).scalar_one() == 10
+
+
+def directives(policy):
+    """A Content-Security-Policy as {directive: sources}, so order does not matter."""
+    return dict((part.split(" ", 1) + [""])[:2] for part in (p.strip() for p in policy.split(";")) if part)
+
+
+CONSOLE_POLICY = {
+    "default-src": "'none'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "connect-src": "'self'",
+    "form-action": "'self'",
+    "base-uri": "'none'",
+    "frame-ancestors": "'none'",
+}
+
+
+def test_console_pages_and_assets_carry_their_headers(console):
+    async def scenario(client):
+        login = await client.get("/review/login")
+        assert directives(login.headers["Content-Security-Policy"]) == CONSOLE_POLICY
+        assert login.headers["Cache-Control"] == "no-store" and login.headers["X-Frame-Options"] == "DENY"
+        await log_in(client)
+        for path in ("/review", "/review/dashboard", f"/review/c/{pseudonym(store)}"):
+            page = await client.get(path)
+            assert page.status == 200 and page.content_type == "text/html"
+            assert directives(page.headers["Content-Security-Policy"]) == CONSOLE_POLICY
+        script = await client.get("/review/static/review.js")
+        assert script.content_type == "application/javascript" and script.headers["Cache-Control"] == "no-cache"
+        assert "Cross-Origin-Resource-Policy" not in script.headers
+
+    config, store = console
+    run(scenario, *console)
+
+
+def test_pages_only_read_the_index_the_background_task_writes_it(console):
+    """A GET page never runs an index transaction: conversations logged after the last
+    refresh appear once the store is refreshed (by the background task, here by the test)."""
+    config, store = console
+    insert_events(store, "officer-2", recorded_events(), shift=60)
+
+    async def scenario(client):
+        await log_in(client)
+        for path in ("/review", "/review/dashboard", "/review/conversations.csv", f"/review/c/{pseudonym(store)}"):
+            assert (await client.get(path)).status == 200
+        with store.session() as session:
+            assert session.execute(select(Conversation.sender_id)).scalars().all() == ["officer-1"]
+        store.refresh()
+        assert "2 conversations" in await (await client.get("/review")).text()
+
+    run(scenario, *console)
+
+
+def test_mission_titles_appear_once_the_knowledge_base_exists(console, monkeypatch, tmp_path, content, analyzer):
+    """Started before the knowledge base is built, the console shows mission ids, then the
+    titles as soon as the base exists, without a restart."""
+    from bot.kb.db import make_engine
+    from bot.kb.loader import build
+
+    kb_url = f"sqlite:///{tmp_path / 'knowledge.sqlite3'}"
+    monkeypatch.setenv("KB_DATABASE_URL", kb_url)
+    monkeypatch.setattr("bot.review.display.RETRY_SECONDS", 0.0, raising=False)
+    config, store = console
+
+    async def scenario(client):
+        await log_in(client)
+        path = f"/review/c/{pseudonym(store)}"
+        before = await (await client.get(path)).text()
+        assert '<span class="mission">identify_lead_partner</span>' in before
+        engine = make_engine(kb_url)
+        build(engine, content, analyzer)
+        engine.dispose()
+        after = await (await client.get(path)).text()
+        assert '<span class="mission">Identifier un chef de file</span>' in after
+
+    run(scenario, *console)
+
+
+def test_web_server_starts_indexing_at_once(store, config):
+    """A fresh console is not empty until the first background round, 30 s later."""
+    insert_events(store, "officer-1", recorded_events())
+
+    async def main():
+        async with TestClient(TestServer(make_web_app(WebConfig(), config))):
+            for _attempt in range(100):
+                with store.session() as session:
+                    if session.execute(select(Conversation.sender_id)).scalars().all():
+                        return True
+                await asyncio.sleep(0.05)
+            return False
+
+    assert asyncio.run(main())
