@@ -17,10 +17,24 @@ import sys
 from datetime import date
 from typing import List, Optional
 
-from bot.review import accounts, export, queries
+from bot.review import accounts, annotations, export, queries
 from bot.review.config import ReviewConfig
-from bot.review.forms import filter_from_query
+from bot.review.forms import confidence_threshold
 from bot.review.store import ReviewStore
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"« {text} » : une date AAAA-MM-JJ est attendue") from None
+
+
+def _confidence(text: str) -> float:
+    try:
+        return confidence_threshold(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"« {text} » : un nombre entre 0 et 1 est attendu") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,17 +52,19 @@ def _parser() -> argparse.ArgumentParser:
     remove.add_argument("username")
 
     listing = commands.add_parser("list", help="lister les conversations (mêmes filtres que la console)")
-    listing.add_argument("--du", type=date.fromisoformat, help="date de début AAAA-MM-JJ")
-    listing.add_argument("--au", type=date.fromisoformat, help="date de fin AAAA-MM-JJ")
+    listing.add_argument("--du", type=_day, help="date de début AAAA-MM-JJ")
+    listing.add_argument("--au", type=_day, help="date de fin AAAA-MM-JJ")
     listing.add_argument("--texte", default="")
     listing.add_argument("--intention", default="")
-    listing.add_argument("--confiance", default="", help="confiance minimale inférieure à ce seuil (0 à 1)")
+    listing.add_argument("--confiance", type=_confidence, help="confiance minimale inférieure à ce seuil (0 à 1)")
     listing.add_argument("--repli", action="store_true")
     listing.add_argument("--hors-perimetre", action="store_true")
     listing.add_argument("--mission", default="")
     listing.add_argument("--phase", default="")
     listing.add_argument("--formulaire", default="", choices=["", *queries.FORM_STATES])
-    listing.add_argument("--annotation", default="")
+    listing.add_argument(
+        "--annotation", default="", choices=["", queries.ANNOTATED, queries.NOT_ANNOTATED, *annotations.STATES]
+    )
     listing.add_argument("--tri", default="last", choices=list(queries.SORTS))
     listing.add_argument("--croissant", action="store_true")
     listing.add_argument("--csv", action="store_true", help="tout le résultat en CSV (sinon un tableau)")
@@ -85,25 +101,27 @@ def _write(text: str, output: Optional[str]) -> None:
         sys.stdout.write(text)
 
 
+def list_filter(args: argparse.Namespace) -> queries.ConversationFilter:
+    """The console's filter for the flags of ``list``."""
+    return queries.ConversationFilter(
+        date_from=args.du,
+        date_to=args.au,
+        text=args.texte,
+        intent=args.intention,
+        confidence_below=args.confiance,
+        fallback=args.repli,
+        out_of_scope=args.hors_perimetre,
+        mission=args.mission,
+        phase=args.phase,
+        form=args.formulaire,
+        annotation=args.annotation,
+        sort=args.tri,
+        descending=not args.croissant,
+    )
+
+
 def _list(store: ReviewStore, args: argparse.Namespace) -> None:
-    query = {
-        "du": args.du.isoformat() if args.du else "",
-        "au": args.au.isoformat() if args.au else "",
-        "texte": args.texte,
-        "intention": args.intention,
-        "confiance": args.confiance,
-        "repli": "1" if args.repli else "",
-        "hors_perimetre": "1" if args.hors_perimetre else "",
-        "mission": args.mission,
-        "phase": args.phase,
-        "formulaire": args.formulaire,
-        "annotation": args.annotation,
-        "tri": args.tri,
-        "ordre": "asc" if args.croissant else "desc",
-    }
-    criteria, errors = filter_from_query(query)
-    for error in errors:
-        print(error, file=sys.stderr)
+    criteria = list_filter(args)
     store.refresh()
     with store.session() as session:
         rows = list(queries.iter_conversations(session, criteria))

@@ -15,6 +15,14 @@ def _checked(query: Mapping[str, str], name: str) -> bool:
     return query.get(name, "") in ("1", "on", "oui")
 
 
+def confidence_threshold(text: str) -> float:
+    """A threshold between 0 and 1, written with a comma or a dot; ValueError otherwise."""
+    value = float(text.replace(",", "."))
+    if not 0 <= value <= 1:
+        raise ValueError(text)
+    return value
+
+
 def filter_from_query(query: Mapping[str, str]) -> Tuple[ConversationFilter, List[str]]:
     """Read the filters; a value that makes no sense is dropped with a French note."""
     errors: List[str] = []
@@ -30,15 +38,12 @@ def filter_from_query(query: Mapping[str, str]) -> Tuple[ConversationFilter, Lis
             return None
 
     confidence = None
-    raw = query.get("confiance", "").strip().replace(",", ".")
+    raw = query.get("confiance", "").strip()
     if raw:
         try:
-            confidence = float(raw)
-            if not 0 <= confidence <= 1:
-                raise ValueError
+            confidence = confidence_threshold(raw)
         except ValueError:
             errors.append("Seuil de confiance ignoré : un nombre entre 0 et 1 est attendu.")
-            confidence = None
     form = query.get("formulaire", "")
     annotation = query.get("annotation", "")
     sort = query.get("tri", "last")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import date
 
 import pytest
 import yaml
 from sqlalchemy import func, select
 
 from bot.review import accounts
-from bot.review.cli import main
+from bot.review.cli import _parser, list_filter, main
 from bot.review.models import EVENTS, Conversation, Turn
+from bot.review.queries import ConversationFilter
 from bot.review.store import ReviewStore
 from tests.review.conftest import insert_events, recorded_events
 
@@ -46,6 +48,37 @@ def test_list_filters_like_the_console(cli):
     assert code == 0 and out == ""
     code, out, _err = cli("list", "--csv")
     assert out.splitlines()[0].startswith("conversation;debut")
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ([], ConversationFilter()),
+        (["--du", "2026-11-01", "--au", "2026-11-30"], ConversationFilter(date(2026, 11, 1), date(2026, 11, 30))),
+        (["--confiance", "0,5", "--repli"], ConversationFilter(confidence_below=0.5, fallback=True)),
+        (
+            "--texte|chef de file|--intention|ask_mission|--mission|build_trust|--phase|emergence".split("|"),
+            ConversationFilter(text="chef de file", intent="ask_mission", mission="build_trust", phase="emergence"),
+        ),
+        (
+            "--hors-perimetre --formulaire abandoned --annotation none --tri confidence --croissant".split(),
+            ConversationFilter(
+                out_of_scope=True, form="abandoned", annotation="none", sort="confidence", descending=False
+            ),
+        ),
+    ],
+)
+def test_list_flags_make_the_console_filter(flags, expected):
+    assert list_filter(_parser().parse_args(["list", *flags])) == expected
+
+
+@pytest.mark.parametrize(
+    "flags",
+    ["--du hier", "--au 2026-13-01", "--confiance deux", "--confiance 1,5", "--annotation bof"],
+)
+def test_list_refuses_a_bad_value(cli, flags):
+    code, out, err = cli("list", *flags.split())
+    assert code == 2 and out == "" and f"argument {flags.split()[0]}" in err
 
 
 def test_show_and_story_export(cli, tmp_path):
