@@ -16,11 +16,11 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 from sqlalchemy import select
 
+from bench.synthetic import generate
 from bot.review import dashboard, queries
 from bot.review.models import Conversation
 from bot.review.queries import ConversationFilter
 from bot.review.store import ReviewStore
-from bot.review.synthetic import generate
 
 FILTERS = {
     "liste sans filtre": ConversationFilter(),
@@ -91,7 +91,8 @@ def render(results: Dict[str, object]) -> List[str]:
         f"### Console de revue ({number(results['conversations'])} conversations générées, SQLite)",
         "",
         f"Indexation depuis la table `events` de Rasa ({number(results['events'])} événements) : "
-        f"{results['indexing']:.1f} s ; ensuite, chaque page ne lit que les nouveaux événements "
+        f"{results['indexing']:.1f} s ; ensuite, l'indexation en arrière-plan (toutes les 30 s) ne lit "
+        "que les nouveaux événements "
         "(`python -m bench.review`, aussi dans `make bench`).",
         "",
         "| requête | p50 (ms) | p95 (ms) |",

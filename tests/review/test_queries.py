@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bench.synthetic import generate
 from bot.review import dashboard, queries
 from bot.review.annotations import annotate
 from bot.review.models import EVENTS, Conversation, Turn
 from bot.review.queries import ConversationFilter
 from bot.review.store import ReviewStore
-from bot.review.synthetic import generate
 from tests.conftest import postgres_schema
 
 SIZES = {"sqlite": 10_000, "postgresql": 2_000}

@@ -1,8 +1,9 @@
 """A generated conversation log in Rasa's events table, shaped like the real one.
 
-Used by the tests and by ``make bench`` to measure the console on 10,000 conversations
-without running the assistant 10,000 times. The event bodies follow what Rasa 3.6 writes
-(user events with ``parse_data``, actions, bot utterances with buttons, slots, forms).
+Used by ``make bench`` (bench/review.py) and tests/review/test_queries.py to measure the
+console on 10,000 conversations without running the assistant 10,000 times. The event
+bodies follow what Rasa 3.6 writes (user events with ``parse_data``, actions, bot utterances
+with buttons, slots, forms).
 """
 
 from __future__ import annotations
