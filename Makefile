@@ -45,9 +45,11 @@ install: $(INSTALLED) ## Create the Python 3.10 virtual environment (quick when 
 kb: $(INSTALLED) ## Build the knowledge base from knowledge/ if its content changed
 	$(PY) -m bot.kb build --if-changed
 
-# The phase entities are generated from the knowledge content, so the two never drift.
-data/nlu/lookups.yml: knowledge/phases.yml $(INSTALLED)
+# The phase and theme entities are generated from the knowledge content (phase aliases,
+# mission keywords, synonyms), so the two never drift: any content file can change them.
+data/nlu/lookups.yml: $(shell find knowledge -name '*.yml') $(INSTALLED)
 	$(PY) -m bot.kb export-nlu
+	@touch $@
 
 $(MODEL): $(INSTALLED) $(TRAINING_INPUTS) data/nlu/lookups.yml
 	$(RASA) train --fixed-model-name assistant --out models

@@ -11,6 +11,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
+from actions.rendering import render
+from bot.advisor import Advisor, Context, Decision, Turn
 from bot.kb.service import KnowledgeBase, KnowledgeBaseUnavailable
 
 logger = logging.getLogger(__name__)
@@ -60,6 +62,57 @@ class KnowledgeAction(UsesKnowledgeBase, Action, abc.ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Read the tracker, query the knowledge base, send responses, return events."""
+
+
+class AdvisorAction(KnowledgeAction, abc.ABC):
+    """Asks the advisor what to answer, taking the message for ``act``, and renders it."""
+
+    act: str = ""
+
+    @abc.abstractmethod
+    def name(self) -> str:
+        """The action's name in the domain."""
+
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        return render(dispatcher, self.kb, self.decide(tracker))
+
+    def decide(self, tracker: Tracker) -> Decision:
+        return Advisor(self.kb).decide(turn_of(tracker, self.act))
+
+
+def turn_of(tracker: Tracker, act: str) -> Turn:
+    """The latest message and the conversation's context, as the advisor reads them."""
+    return Turn(
+        act=act,
+        text=user_text(tracker),
+        mission_id=latest_entity(tracker, slots.MISSION_ENTITY),
+        phase_id=latest_entity(tracker, slots.PHASE_ENTITY),
+        rank=latest_entity(tracker, slots.RANK_ENTITY),
+        themes=tuple(str(value) for value in tracker.get_latest_entity_values(slots.THEME_ENTITY)),
+        context=Context(
+            current_mission=tracker.get_slot(slots.CURRENT_MISSION),
+            last_missions=tuple(str(item) for item in tracker.get_slot(slots.LAST_MISSIONS) or ()),
+            last_list=tracker.get_slot(slots.LAST_LIST),
+            phase=tracker.get_slot(slots.PHASE),
+            previous_text=previous_user_text(tracker),
+        ),
+    )
+
+
+def previous_user_text(tracker: Tracker) -> str:
+    """The officer's message before the latest one, if it was typed (not a button)."""
+    seen_latest = False
+    for event in reversed(tracker.events or []):
+        if event.get("event") != "user":
+            continue
+        if not seen_latest:
+            seen_latest = True
+            continue
+        text = event.get("text") or ""
+        return "" if text.startswith("/") else text
+    return ""
 
 
 def latest_entity(tracker: Tracker, entity: str) -> Optional[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
@@ -13,18 +13,37 @@ from rasa_sdk.types import DomainDict
 from actions import slots
 from actions.base import KnowledgeAction, UsesKnowledgeBase, latest_entity
 from actions.rendering import mission_buttons
-from bot.diagnostic import IMPOSED, build_plan, read_origin, read_partners
+from bot.advisor import WEAK
+from bot.diagnostic import IMPOSED, build_plan, is_cancel, read_origin, read_partners
 
 ORIGIN_LABELS = {IMPOSED: "imposée par un financement", "voulue": "voulue par les acteurs"}
 
 
+# Ends the form: Rasa then runs action_diagnostic_plan, which says the diagnostic stopped.
+STOP = {"requested_slot": None}
+
+
+class ActionStartDiagnostic(Action):
+    """Opens the diagnostic afresh: answers left by an earlier, unfinished one are cleared."""
+
+    def name(self) -> str:
+        return "action_start_diagnostic"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict]:
+        dispatcher.utter_message(response="utter_diagnostic_start")
+        return [SlotSet(slot, None) for slot in slots.DIAGNOSTIC_SLOTS]
+
+
 class ValidateDiagnosticForm(UsesKnowledgeBase, FormValidationAction):
-    """Accepts buttons and free text; on nonsense, says why and asks again."""
+    """Accepts buttons and free text; on nonsense, says why and asks again; « laisse
+    tomber », « on verra plus tard »… stop the form, whatever the NLU read."""
 
     def name(self) -> str:
         return "validate_diagnostic_form"
 
     def validate_diag_phase(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        if is_cancel(str(value or "")):
+            return STOP
         phase_id = latest_entity(tracker, slots.PHASE_ENTITY)
         phase = self.kb.get_phase(phase_id) if phase_id else None
         phase = phase or self.kb.find_phase(str(value or ""))
@@ -37,12 +56,16 @@ class ValidateDiagnosticForm(UsesKnowledgeBase, FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ):
         text = " ".join(str(value or "").split())[:300]
+        if is_cancel(text):
+            return STOP
         if text.startswith("/") or read_partners(text) is None:
             dispatcher.utter_message(response="utter_invalid_diag_partners")
             return {slots.DIAG_PARTNERS: None}
         return {slots.DIAG_PARTNERS: text}
 
     def validate_diag_origin(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        if is_cancel(str(value or "")):
+            return STOP
         origin = read_origin(latest_entity(tracker, slots.ORIGIN_ENTITY) or "") or read_origin(str(value or ""))
         if origin is None:
             dispatcher.utter_message(response="utter_invalid_diag_origin")
@@ -53,7 +76,10 @@ class ValidateDiagnosticForm(UsesKnowledgeBase, FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ):
         text = " ".join(str(value or "").split())[:500]
-        if text.startswith("/") or not self.kb.find_missions(text, limit=1):
+        if is_cancel(text):
+            return STOP
+        hits = [] if text.startswith("/") else self.kb.find_missions(text, limit=1)
+        if not hits or hits[0].score < WEAK:
             dispatcher.utter_message(response="utter_invalid_diag_difficulty")
             return {slots.DIAG_DIFFICULTY: None}
         return {slots.DIAG_DIFFICULTY: text}

@@ -3,6 +3,7 @@
 PHASE = "phase"
 CURRENT_MISSION = "current_mission"
 LAST_MISSIONS = "last_missions"
+LAST_LIST = "last_list"
 
 DIAG_PHASE = "diag_phase"
 DIAG_PARTNERS = "diag_partners"

@@ -37,6 +37,14 @@ _NUMBER_WORDS = {
     "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10,
     "douze": 12, "quinze": 15, "vingt": 20, "dizaine": 10, "douzaine": 12, "quinzaine": 15, "vingtaine": 20,
 }  # fmt: skip
+# An answer that stops the diagnostic, whatever the question: « laisse tomber », « on verra
+# plus tard », « en fait non, annule ». Matched on accent-free text, as whole words.
+_CANCEL = re.compile(
+    r"\b(?:annule|annuler|annulez|annulons|laisse tomber|laissez tomber|laissons tomber|on laisse tomber|stop|"
+    r"stoppe|on arrete|arrete(?: tout| la| le| ca)?$|arretons|on verra (?:plus tard|ca)|une autre fois|"
+    r"pas maintenant|j ai pas le temps|je n ai pas le temps|en fait non|finalement non|"
+    r"oublie(?:z)? (?:ca|le diagnostic|le questionnaire)|on reprendra)\b"
+)
 MANY_PARTNERS = 4
 PLAN_SIZE = (3, 5)
 
@@ -63,6 +71,11 @@ def read_origin(text: str) -> Optional[str]:
     if imposed != voluntary:
         return IMPOSED if imposed else VOLUNTARY
     return None
+
+
+def is_cancel(text: str) -> bool:
+    """Whether an answer asks to stop the diagnostic rather than answer the question."""
+    return bool(_CANCEL.search(fold(text).replace("'", " ")))
 
 
 def read_partners(text: str) -> Optional[Partners]:

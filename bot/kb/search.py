@@ -14,6 +14,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import extractOne
 
+from bot.focus import clauses
 from bot.kb.queries import SearchRows
 from bot.kb.records import MissionSummary, SearchHit
 from bot.text import FrenchAnalyzer, fold
@@ -26,6 +27,8 @@ SNIPPET_KINDS_ORDER = {"situation": 0, "competence": 1, "map_label": 2, "title":
 MIN_PREFIX = 4
 MIN_FUZZY = 6  # shorter words have too many neighbours one edit away ("crep" → "cre")
 MIN_HIT_SCORE = 2.5  # below this, a single common word matched: not worth showing
+# Weight of the conversation so far (the mission and situation being discussed) in a query.
+CONTEXT_WEIGHT = 0.4
 
 
 @dataclass(frozen=True)
@@ -72,18 +75,41 @@ class SearchIndex:
                     terms.append(term)
         return terms
 
-    def search(self, text: str, limit: int = 5, phase_id: Optional[str] = None) -> List[SearchHit]:
+    def known_share(self, text: str) -> float:
+        """The share of a text's content words that the knowledge base's vocabulary has as
+        they are (no typo or prefix guess): low for a question about something else."""
+        words = self._analyzer.term_variants(text)
+        if not words:
+            return 0.0
+        return sum(any(term in self._idf for term in candidates) for candidates in words) / len(words)
+
+    def weighted_terms(self, text: str, context: str = "") -> Dict[str, float]:
+        """The query's terms, each with the weight of the clause it comes from (bot.focus):
+        a topic set aside counts for nothing, background less than the point made; terms of
+        the ``context`` count for CONTEXT_WEIGHT unless the message itself has them."""
+        parts = [(clause.text, clause.weight) for clause in clauses(text)]
+        if context:
+            parts.append((context, CONTEXT_WEIGHT))
+        weights: Dict[str, float] = {}
+        for part, weight in parts:
+            if weight <= 0:
+                continue
+            for term in self.query_terms(part):
+                weights[term] = max(weights.get(term, 0.0), weight)
+        return weights
+
+    def search(self, text: str, limit: int = 5, phase_id: Optional[str] = None, context: str = "") -> List[SearchHit]:
         """Missions ranked by relevance to ``text`` (best first), with the text that matched."""
-        query = self.query_terms(text)
+        query = self.weighted_terms(text, context)
         if not query:
             return []
         hits = []
         for mission_id, weights in self._weights.items():
             score = 0.0
-            for term in query:
+            for term, importance in query.items():
                 weight = weights.get(term)
                 if weight:
-                    score += self._idf[term] * weight * (SATURATION + 1) / (weight + SATURATION)
+                    score += importance * self._idf[term] * weight * (SATURATION + 1) / (weight + SATURATION)
             if score <= 0:
                 continue
             snippet, coverage = self._best_snippet(mission_id, query)
@@ -105,20 +131,20 @@ class SearchIndex:
         hits.sort(key=lambda hit: (-hit.score, self._order[hit.mission.id]))
         return hits[:limit]
 
-    def _best_snippet(self, mission_id: str, query: Sequence[str]) -> Tuple[Optional[Snippet], float]:
+    def _best_snippet(self, mission_id: str, query: Dict[str, float]) -> Tuple[Optional[Snippet], float]:
         """The situation, competence or keyword the question covers best, and how strongly.
 
-        Strength is the idf-weighted share of the snippet found in the question, scaled down
-        when fewer than three terms match (one shared word is weak evidence).
+        Strength is the idf-weighted share of the snippet found in the question (each term
+        counted with its weight in the query), scaled down when fewer than three terms match
+        (one shared word is weak evidence).
         """
-        query_set = set(query)
         best, best_strength = None, 0.0
         for snippet in self._snippets.get(mission_id, ()):
-            shared = snippet.terms & query_set
+            shared = snippet.terms & query.keys()
             if not shared:
                 continue
             total = sum(self._idf.get(term, 0.0) for term in snippet.terms)
-            coverage = sum(self._idf[term] for term in shared) / total if total else 0.0
+            coverage = sum(self._idf[term] * query[term] for term in shared) / total if total else 0.0
             if coverage < SNIPPET_COVERAGE:
                 continue
             strength = coverage * min(len(shared), 3) / 3

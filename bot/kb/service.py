@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import sessionmaker
@@ -40,6 +40,7 @@ class KnowledgeBase:
         self._session_factory = session_factory
         self._analyzer = analyzer
         self._index: Optional[SearchIndex] = None
+        self._phase_terms: dict = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -57,18 +58,38 @@ class KnowledgeBase:
     def find_phase(self, text: str) -> Optional[Phase]:
         """The phase a text names (id, label or an officer's word for it), or ``None``.
 
-        The longest name found wins, so "missions transversales" beats "transversal".
+        Names are first looked for as they are written, the longest found winning ("missions
+        transversales" beats "transversal"); then by their terms, so that « on démarre tout
+        juste » finds the alias « démarrer ».
         """
         folded = f" {fold(text)} "
         if not folded.strip():
             return None
+        phases = self.list_phases(include_transversal=True)
         best, best_size = None, 0
-        for phase in self.list_phases(include_transversal=True):
+        for phase in phases:
             for name in (phase.id, phase.label, *phase.aliases):
                 name = fold(name)
                 if name and f" {name} " in folded and len(name) > best_size:
                     best, best_size = phase, len(name)
+        if best is not None:
+            return best
+        terms = set(self._analyzer_terms(text))
+        for phase in phases:
+            for alias_terms in self._alias_terms(phase):
+                if alias_terms and alias_terms <= terms and len(alias_terms) > best_size:
+                    best, best_size = phase, len(alias_terms)
         return best
+
+    def _alias_terms(self, phase: Phase) -> List[frozenset]:
+        if phase.id not in self._phase_terms:
+            self._phase_terms[phase.id] = [
+                frozenset(self._analyzer_terms(name)) for name in (phase.label, *phase.aliases)
+            ]
+        return self._phase_terms[phase.id]
+
+    def _analyzer_terms(self, text: str) -> List[str]:
+        return (self._analyzer or default_analyzer()).terms(text[:MAX_QUERY_CHARS])
 
     def list_missions(self, phase_id: Optional[str] = None, top_level: bool = False) -> List[MissionSummary]:
         """Missions of a phase (or all) in map order; ``top_level`` leaves out sub-missions."""
@@ -78,27 +99,52 @@ class KnowledgeBase:
         """A mission with its competences, advice, pitfalls, example and links, or ``None``."""
         return self._read(queries.get_mission, mission_id)
 
-    def find_missions(self, text: str, limit: int = 5, phase_id: Optional[str] = None) -> List[SearchHit]:
-        """Missions ranked by relevance to free French text, best first."""
+    def find_missions(
+        self, text: str, limit: int = 5, phase_id: Optional[str] = None, context: str = ""
+    ) -> List[SearchHit]:
+        """Missions ranked by relevance to free French text, best first.
+
+        ``context`` is the conversation a short message continues (bot.kb.search weighs it
+        below the message itself).
+        """
         if not text or not text.strip():
             return []
-        return self._search_index().search(text[:MAX_QUERY_CHARS], limit=limit, phase_id=phase_id)
+        return self._search_index().search(
+            text[:MAX_QUERY_CHARS], limit=limit, phase_id=phase_id, context=context[:MAX_QUERY_CHARS]
+        )
+
+    def content_terms(self, text: str) -> List[str]:
+        """The search terms a text carries (stop words, punctuation and numbers left out)."""
+        return self._search_index().query_terms(text[:MAX_QUERY_CHARS]) if text and text.strip() else []
+
+    def known_share(self, text: str) -> float:
+        """The share of a text's content words the knowledge base knows (0 to 1)."""
+        return self._search_index().known_share(text[:MAX_QUERY_CHARS]) if text and text.strip() else 0.0
 
     def suggest_next_steps(
         self, text: Optional[str] = None, phase_id: Optional[str] = None, limit: int = 4
     ) -> List[Suggestion]:
-        """An ordered short list of missions for a situation, each with the reason it was chosen.
+        """An ordered short list of missions for a situation, each with the reason it was chosen."""
+        hits = self.find_missions(text or "", limit=limit * 2, phase_id=phase_id)
+        return self.suggestions(hits, phase_id=phase_id, limit=limit)
 
-        Missions come from the text first; the usual next step of the best one and the key
-        missions of the phase complete a list that would otherwise hold fewer than two.
+    def suggestions(
+        self, hits: Sequence[SearchHit], phase_id: Optional[str] = None, limit: int = 4, keep_all: bool = False
+    ) -> List[Suggestion]:
+        """Search hits as suggestions, each with the reason it was chosen.
+
+        Hits far below the best one are left out (unless ``keep_all``); the usual next step of
+        the best mission and the key missions of the phase complete a list that would
+        otherwise hold fewer than two.
         """
         suggestions: List[Suggestion] = []
-        hits = self.find_missions(text or "", limit=limit * 2, phase_id=phase_id)
         if hits:
-            floor = max(MIN_SUGGESTION_SCORE, hits[0].score * RELATIVE_SUGGESTION_SCORE)
+            floor = 0.0 if keep_all else max(MIN_SUGGESTION_SCORE, hits[0].score * RELATIVE_SUGGESTION_SCORE)
             for hit in hits:
                 if hit.score >= floor and len(suggestions) < limit:
                     suggestions.append(Suggestion(hit.mission, _reason(hit), hit.score))
+        if keep_all:
+            return suggestions
         if suggestions and len(suggestions) < 2:
             best = self.get_mission(suggestions[0].mission.id)
             if best and best.next:

@@ -33,11 +33,17 @@ def test_phase_entity_steers_suggestions(kb):
     assert steps[0]["phase"] == "Phase d'émergence"
 
 
-@pytest.mark.parametrize("text", ["", "zzzz qwerty", '/describe_situation{"x": 1}'])
-def test_unmatched_text_says_so(kb, text):
+@pytest.mark.parametrize("text", ["", '/describe_situation{"x": 1}'])
+def test_no_text_says_no_mission_was_found(kb, text):
     messages, events = run(ActionSuggestNextSteps(kb), tracker_for(text))
     assert responses(messages) == ["utter_no_suggestion"]
     assert events == []
+
+
+@pytest.mark.parametrize("text", ["zzzz qwerty", "tu as une recette de gratin dauphinois ?"])
+def test_text_the_knowledge_base_does_not_know_is_refused_even_as_a_situation(kb, text):
+    messages, events = run(ActionSuggestNextSteps(kb), tracker_for(text))
+    assert responses(messages) == ["utter_out_of_scope"] and events == []
 
 
 def test_unknown_phase_slot_is_ignored(kb):
@@ -58,16 +64,33 @@ def test_clarify_answers_directly_when_the_knowledge_base_is_sure(kb):
 
 
 def test_clarify_offers_did_you_mean_buttons_on_a_weak_match(kb):
-    messages, events = run(ActionClarify(kb), tracker_for("gouvernance", intent="nlu_fallback"))
+    messages, events = run(ActionClarify(kb), tracker_for("les réunions ne servent à rien", intent="nlu_fallback"))
     assert responses(messages) == ["utter_did_you_mean"]
     titles = [button["title"] for button in messages[0]["buttons"]]
-    assert "Faire émerger une gouvernance" in titles
-    assert slot_values(events)["last_missions"]
+    assert "Animer les instances et manager en transversal" in titles, titles
+    assert slot_values(events)["last_missions"] and slot_values(events)["last_list"] == "missions"
 
 
-def test_clarify_asks_to_rephrase_when_nothing_matches(kb):
-    messages, _ = run(ActionClarify(kb), tracker_for("blablabla truc", intent="nlu_fallback"))
+def test_clarify_gives_advice_on_a_work_word_the_knowledge_base_matches(kb):
+    messages, _ = run(ActionClarify(kb), tracker_for("gouvernance", intent="nlu_fallback"))
+    assert responses(messages)[0] == "utter_next_steps_intro"
+    assert messages[1]["title"] == "Faire émerger une gouvernance"
+
+
+def test_clarify_asks_to_rephrase_when_a_work_message_matches_nothing(kb):
+    messages, _ = run(ActionClarify(kb), tracker_for("coopération blablabla", intent="nlu_fallback"))
     assert responses(messages) == ["utter_ask_rephrase"]
+
+
+def test_clarify_refuses_a_question_about_something_else(kb):
+    messages, _ = run(ActionClarify(kb), tracker_for("comment on dit bonjour en allemand ?", intent="nlu_fallback"))
+    assert responses(messages) == ["utter_out_of_scope"]
+
+
+def test_an_officers_question_is_never_refused_as_out_of_scope(kb):
+    tracker = tracker_for("je pars dans trois mois, comment passer le relais sur le dossier coop ?", "out_of_scope")
+    messages, _ = run(ActionOutOfScope(kb), tracker)
+    assert responses(messages) != ["utter_out_of_scope"]
 
 
 def test_out_of_scope_is_refused_politely(kb):

@@ -39,6 +39,8 @@ def test_explain_phase_from_entity_lists_its_missions_as_buttons(kb):
     assert slot_values(events) == {
         "phase": "sustainability",
         "last_missions": ["transfer_expertise", "renew_mobilisation", "spark_new_cooperations"],
+        "last_list": "missions",
+        "current_mission": None,
     }
 
 
@@ -52,7 +54,7 @@ def test_explain_phase_with_unknown_phase_lists_the_phases(kb, phase_value):
     tracker = tracker_for("et la phase bidule ?", intent="ask_phase", entities=[entity("phase", phase_value)])
     messages, events = run(ActionExplainPhase(kb), tracker)
     assert responses(messages) == ["utter_phases"]
-    assert events == []
+    assert slot_values(events) == {"last_list": "phases", "current_mission": None}
 
 
 def test_explain_mission_from_button_payload(kb):

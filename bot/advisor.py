@@ -1,0 +1,325 @@
+"""What to answer: one decision per message, from the NLU's reading and the conversation.
+
+The NLU names a dialogue act (a follow-up, a rank reference, a question on the phases, a
+situation…), but an intent label is not trusted on its own: every message that talks about
+the officer's work is also ranked against the knowledge base, with the conversation's
+context (the mission being discussed, the last list shown, the officer's previous message),
+so that an NLU confusion can no longer produce a refusal, a follow-up on nothing, or an
+overview nobody asked for. The actions turn a ``Decision`` into responses; the thresholds
+live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import List, Optional, Sequence, Tuple
+
+from bot.kb.records import Mission, Phase, SearchHit, Suggestion
+from bot.kb.service import KnowledgeBase
+from bot.text import fold
+
+# Dialogue acts: what the rule that ran the action took the message for.
+PHASES, PHASE, MISSION, SITUATION = "phases", "phase", "mission", "situation"
+OUT_OF_SCOPE, FALLBACK, CHOOSE, CAPABILITIES = "out_of_scope", "fallback", "choose", "capabilities"
+WHY, EXAMPLE, DETAILS, NEXT, HOW, WHEN, PITFALLS = "why", "example", "details", "next", "how", "when", "pitfalls"
+FOLLOW_UPS = (WHY, EXAMPLE, DETAILS, NEXT, HOW, WHEN, PITFALLS)
+
+# Kinds of decision, each rendered by the actions with its own responses.
+SHOW_PHASES = "show_phases"
+SHOW_PHASE = "show_phase"
+SHOW_MISSION = "show_mission"
+SHOW_STEP = "show_step"
+SUGGEST = "suggest"
+FOLLOW_UP = "follow_up"
+DID_YOU_MEAN = "did_you_mean"
+REPHRASE = "rephrase"
+REFUSE = "refuse"
+NO_CONTEXT = "no_context"
+NO_OPTION = "no_option"
+NO_SUGGESTION = "no_suggestion"
+SHOW_CAPABILITIES = "show_capabilities"
+
+# Kinds of list the conversation last showed (slot ``last_list``).
+LIST_PHASES, LIST_MISSIONS = "phases", "missions"
+
+# Search scores (bot.kb.search): at or above CONFIDENT the best mission is answered even when
+# the NLU took the message for something else; below WEAK a message with no word of the
+# officer's work is out of scope.
+CONFIDENT = 9.0
+WEAK = 5.0
+# A message with this many content terms or more says something of its own, even when the
+# NLU reads a follow-up or a rank reference in it.
+CONTENT_TERMS = 3
+# Below this share of words the knowledge base knows, an unsure message is about something else.
+KNOWN_SHARE = 0.6
+
+# Words that place a message in the officer's work: it is then never refused as out of scope.
+_WORK_WORDS = re.compile(
+    r"\b(?:coop|coops|cooperation|cooperations|cooperer|cooperons|cooperent|coopere|partenaire|partenaires|"
+    r"partenariat|partenariats|elu|elus|elue|elues|territoire|territoires|territorial|territoriale|interco|"
+    r"intercommunalite|intercommunalites|epci|petr|com com|comcom|communaute de communes|agglo|agglomeration|"
+    r"syndicat mixte|departement|region|collectivite|collectivites|chef de file|gouvernance|comite de pilotage|"
+    r"copil|cotech|comite technique|financeur|financeurs|subvention|subventions|leader|feder|convention|"
+    r"charge de cooperation|chargee de cooperation|charge de mission|chargee de mission|technicien|techniciens|"
+    r"maire|maires|conseil communautaire|dgs|mon poste|ma structure|nos structures|porteur|porteurs|"
+    r"plan d action|ingenierie|parc naturel|pays)\b"
+)
+_RANK_WORDS = {
+    "premier": 1, "premiere": 1, "1er": 1, "1ere": 1, "1re": 1,
+    "deuxieme": 2, "second": 2, "seconde": 2, "2e": 2, "2eme": 2, "2nd": 2, "2nde": 2,
+    "troisieme": 3, "3e": 3, "3eme": 3,
+    "quatrieme": 4, "4e": 4, "4eme": 4,
+    "cinquieme": 5, "5e": 5, "5eme": 5,
+}  # fmt: skip
+_LAST_WORDS = ("dernier", "derniere", "last")
+_PHASE_NOUNS = ("phase", "phases")
+_STEP_NOUNS = ("etape", "etapes")
+_MISSION_NOUNS = ("mission", "missions", "piste", "pistes", "proposition", "option", "choix", "point")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the conversation holds when the message arrives (from the slots)."""
+
+    current_mission: Optional[str] = None
+    last_missions: Tuple[str, ...] = ()
+    last_list: Optional[str] = None
+    phase: Optional[str] = None
+    previous_text: str = ""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message as the NLU read it. ``text`` is empty for a button payload."""
+
+    act: str
+    text: str = ""
+    mission_id: Optional[str] = None
+    phase_id: Optional[str] = None
+    rank: Optional[str] = None
+    themes: Tuple[str, ...] = ()
+    context: Context = field(default_factory=Context)
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: str
+    mission: Optional[Mission] = None
+    phase: Optional[Phase] = None
+    suggestions: Tuple[Suggestion, ...] = ()
+    aspect: str = ""
+    rank: int = 0
+
+
+class Advisor:
+    """Decides the answer to a message; reads the knowledge base, never writes."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    def decide(self, turn: Turn) -> Decision:
+        if turn.mission_id:
+            mission = self.kb.get_mission(turn.mission_id)
+            if mission is not None:
+                return Decision(SHOW_MISSION, mission=mission)
+        if turn.act == PHASE and turn.phase_id and not turn.text:
+            phase = self.kb.get_phase(turn.phase_id)
+            if phase is not None:
+                return Decision(SHOW_PHASE, phase=phase)
+        words = fold(turn.text).split()
+        chosen = self._choose(turn, words)
+        if chosen is not None:
+            return chosen
+        if turn.act == CHOOSE and self._size(turn.text) < CONTENT_TERMS:
+            return Decision(NO_OPTION)
+        if turn.act in FOLLOW_UPS:
+            return self._follow_up(turn)
+        if turn.act in (PHASES, PHASE):
+            return self._phases(turn)
+        if turn.act == CAPABILITIES:
+            return self._capabilities(turn)
+        return self._content(turn)
+
+    def _capabilities(self, turn: Turn) -> Decision:
+        """« Tu sers à quoi ? » gets the list of what the assistant does; a message that
+        also describes a situation gets advice on it."""
+        if self._size(turn.text) >= CONTENT_TERMS:
+            hits = self.kb.find_missions(turn.text, limit=8)
+            if hits and hits[0].score >= CONFIDENT:
+                return self._suggest(hits)
+        return Decision(SHOW_CAPABILITIES)
+
+    # -- rank references -------------------------------------------------------------------
+
+    def _choose(self, turn: Turn, words: List[str]) -> Optional[Decision]:
+        """« la deuxième », « le 3 », « la dernière phase », « l'étape 2 »: one item of a list
+        the conversation showed, when the message is mostly that reference."""
+        index = rank_index(turn.rank, words)
+        if index is None or self._size(turn.text) >= CONTENT_TERMS:
+            return None
+        context = turn.context
+        noun = _noun(words)
+        if noun == "phase" or (noun != "mission" and context.last_list == LIST_PHASES):
+            phases = self.kb.list_phases(include_transversal=noun != "phase")
+            phase = _item(phases, index)
+            return Decision(SHOW_PHASE, phase=phase) if phase else Decision(NO_OPTION)
+        mission = self.kb.get_mission(context.current_mission) if context.current_mission else None
+        if mission is not None and (noun == "step" or not context.last_missions):
+            step = _item(list(mission.how), index)
+            if step is None:
+                return Decision(NO_OPTION)
+            return Decision(SHOW_STEP, mission=mission, rank=mission.how.index(step) + 1)
+        chosen = _item(list(context.last_missions), index)
+        mission = self.kb.get_mission(chosen) if chosen else None
+        return Decision(SHOW_MISSION, mission=mission) if mission else Decision(NO_OPTION)
+
+    # -- follow-ups on the mission being discussed ------------------------------------------
+
+    def _follow_up(self, turn: Turn) -> Decision:
+        context = turn.context
+        mission = self.kb.get_mission(context.current_mission) if context.current_mission else None
+        if self._size(turn.text) >= CONTENT_TERMS:
+            hits = self.kb.find_missions(turn.text, limit=8, phase_id=context.phase)
+            if hits and hits[0].score >= CONFIDENT and (mission is None or hits[0].mission.id != mission.id):
+                return self._suggest(hits)
+        if mission is not None:
+            return Decision(FOLLOW_UP, mission=mission, aspect=turn.act)
+        if self._size(turn.text) >= 2:
+            return self._content(turn)
+        if turn.act == NEXT and context.phase and context.last_list == LIST_MISSIONS:
+            phase = self._next_phase(context.phase)
+            if phase is not None:
+                return Decision(SHOW_PHASE, phase=phase)
+        return Decision(NO_CONTEXT)
+
+    def _next_phase(self, phase_id: str) -> Optional[Phase]:
+        phases = self.kb.list_phases()
+        ids = [phase.id for phase in phases]
+        if phase_id in ids and ids.index(phase_id) + 1 < len(ids):
+            return phases[ids.index(phase_id) + 1]
+        return None
+
+    # -- the phases -------------------------------------------------------------------------
+
+    def _phases(self, turn: Turn) -> Decision:
+        """A phase named is explained; « dans quelle phase on cherche le chef de file ? » says
+        when that mission comes; a question on a mission that the NLU took for one on the
+        phases gets that mission; otherwise the overview."""
+        phase = self.kb.get_phase(turn.phase_id) if turn.phase_id else None
+        phase = phase or self.kb.find_phase(turn.text)
+        if phase is not None:
+            return Decision(SHOW_PHASE, phase=phase)
+        if self._size(turn.text) >= 2:
+            hits = self.kb.find_missions(turn.text, limit=8)
+            if hits and hits[0].score >= CONFIDENT:
+                mission = self.kb.get_mission(hits[0].mission.id)
+                if self._talks_of_phases(turn.text):
+                    return Decision(FOLLOW_UP, mission=mission, aspect=WHEN)
+                return Decision(SHOW_MISSION, mission=mission) if turn.act == PHASE else self._suggest(hits)
+        return Decision(SHOW_PHASES)
+
+    @staticmethod
+    def _talks_of_phases(text: str) -> bool:
+        words = set(fold(text).split())
+        return bool(words & {"phase", "phases", "etape", "etapes", "deroule", "deroulement", "methode", "cycle"})
+
+    # -- everything else: the officer's words against the knowledge base --------------------
+
+    def _content(self, turn: Turn) -> Decision:
+        context = turn.context
+        text = turn.text
+        if not text.strip():
+            return Decision(NO_SUGGESTION if turn.act in (MISSION, SITUATION) else REPHRASE)
+        hits = self.kb.find_missions(
+            text, limit=8, phase_id=turn.phase_id or context.phase, context=self._context_text(turn)
+        )
+        best = hits[0].score if hits else 0.0
+        at_work = bool(turn.themes or _WORK_WORDS.search(fold(text).replace("'", " ")))
+        if not at_work and turn.act == OUT_OF_SCOPE and best < CONFIDENT:
+            return Decision(REFUSE)
+        if not at_work and turn.act == FALLBACK and (best < WEAK or self.kb.known_share(text) < KNOWN_SHARE):
+            return Decision(REFUSE)
+        if not at_work and best < WEAK and (best == 0.0 or not self._has_content(text)):
+            return Decision(REFUSE)
+        if turn.act == MISSION and (hits or turn.themes):
+            chosen = self._pick(hits, turn.themes) if hits else turn.themes[0]
+            mission = self.kb.get_mission(chosen)
+            if mission is not None:
+                return Decision(SHOW_MISSION, mission=mission)
+        if turn.act == SITUATION and hits:
+            return self._suggest(hits)
+        if best >= CONFIDENT or (at_work and best >= WEAK):
+            return self._suggest(hits)
+        if hits:
+            return Decision(DID_YOU_MEAN, suggestions=tuple(self.kb.suggestions(hits[:3], keep_all=True)))
+        if turn.act in (MISSION, SITUATION):
+            return Decision(NO_SUGGESTION)
+        return Decision(REPHRASE)
+
+    def _context_text(self, turn: Turn) -> str:
+        """For a short message, the conversation it continues: the mission being discussed
+        and the officer's previous message."""
+        if self._size(turn.text) >= 2 * CONTENT_TERMS:
+            return ""
+        parts = [turn.context.previous_text]
+        if turn.context.current_mission:
+            mission = self.kb.get_mission(turn.context.current_mission)
+            parts.append(mission.title if mission else "")
+        return " ".join(part for part in parts if part)
+
+    def _has_content(self, text: str) -> bool:
+        return self._size(text) >= 2
+
+    def _size(self, text: str) -> int:
+        """How many search terms a message carries besides a rank reference."""
+        words = [
+            word
+            for word in fold(text).split()
+            if word not in _RANK_WORDS
+            and word not in _LAST_WORDS
+            and not word.isdigit()
+            and word not in _PHASE_NOUNS + _STEP_NOUNS + _MISSION_NOUNS
+        ]
+        return len(self.kb.content_terms(" ".join(words)))
+
+    @staticmethod
+    def _pick(hits: Sequence[SearchHit], themes: Sequence[str]) -> str:
+        """The best hit, unless the NLU recognised the theme of one of the first three."""
+        for hit in hits[:3]:
+            if hit.mission.id in themes:
+                return hit.mission.id
+        return hits[0].mission.id
+
+    def _suggest(self, hits: Sequence[SearchHit]) -> Decision:
+        suggestions = tuple(self.kb.suggestions(hits))
+        return Decision(SUGGEST, suggestions=suggestions) if suggestions else Decision(NO_SUGGESTION)
+
+
+def rank_index(rank: Optional[str], words: Sequence[str]) -> Optional[int]:
+    """Zero-based index named by « la deuxième », « 2 », « la 3e », « la dernière »; -1 for
+    the last; ``None`` when no rank is named."""
+    if rank == "last" or any(word in _LAST_WORDS for word in words):
+        return -1
+    if rank and rank.isdigit():
+        return int(rank) - 1
+    for word in words:
+        if word in _RANK_WORDS:
+            return _RANK_WORDS[word] - 1
+        if re.fullmatch(r"[1-9]", word):
+            return int(word) - 1
+    return None
+
+
+def _noun(words: Sequence[str]) -> Optional[str]:
+    if any(word in _PHASE_NOUNS for word in words):
+        return "phase"
+    if any(word in _STEP_NOUNS for word in words):
+        return "step"
+    if any(word in _MISSION_NOUNS for word in words):
+        return "mission"
+    return None
+
+
+def _item(items: list, index: int):
+    return items[index] if items and -len(items) <= index < len(items) else None

@@ -1,0 +1,137 @@
+"""Where the point of a French message lies: which of its clauses to search, and how much.
+
+Officers write « Pas de souci d'argent, c'est la gouvernance qui coince », « Merci ! Autre
+chose : … » or three sentences of background before the real question. A search over the
+whole message would lead with the topic they set aside. The message is cut into clauses
+(sentences, then contrast words such as « mais », « par contre »), and each clause gets a
+weight:
+
+- a clause that sets a topic aside (« pas de souci de … », « aucun problème », « ce n'est
+  pas ça », « c'est réglé », « on a déjà … ») weighs nothing, as does a bare greeting or
+  thanks;
+- the clause the officer points at (after « mais », « par contre », « sauf que »; after
+  « ma question », « autre chose », « le vrai problème », « ce qui coince ») weighs fully,
+  and the other clauses then weigh less (background).
+
+A problem stated with a negation (« les élus ne se parlent pas ») is not a topic set aside:
+only a negated *problem word* or a dismissal is. When no clause is left, the whole message
+is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import List, Tuple
+
+from bot.text import fold as _fold
+
+BACKGROUND = 0.5
+
+_SENTENCES = re.compile(r"(?<=[.!?;:…])\s+|\n+|,\s+")
+# Words that turn to what matters; the clause after them is the focus.
+_CONTRAST = re.compile(
+    r"\s*(?:,|\s)\s*(?=\b(?:mais|par contre|en revanche|sauf que|cependant|pourtant|au contraire|"
+    r"en fait|seulement voila|le hic)\b)",
+    re.IGNORECASE,
+)
+_FOCUS_START = re.compile(
+    r"^(?:mais|par contre|en revanche|sauf que|cependant|pourtant|au contraire|en fait|seulement voila|le hic)\b"
+)
+_FOCUS_CUES = re.compile(
+    r"\b(?:ma (?:vraie )?question|autre chose|question rapide|autre question|"
+    r"(?:le|mon|notre) (?:vrai |seul |principal |gros )?(?:probleme|souci|blocage|sujet|hic|point dur)|"
+    r"ce qui (?:manque|coince|bloque|pose (?:probleme|souci)|m inquiete|me preoccupe|cloche)|"
+    r"c est (?:surtout|plutot|juste|seulement|vraiment) |"
+    r"qui (?:coince|bloque|pose (?:probleme|souci)|cloche|manque)\b)"
+)
+_PROBLEM_WORDS = (
+    r"(?:souci|soucis|probleme|problemes|pb|conflit|conflits|difficulte|difficultes|inquietude|blocage|"
+    r"tension|tensions|question|sujet|souci a se faire)"
+)
+_DISMISSALS = re.compile(
+    r"\b(?:"
+    r"(?:pas|plus|aucun|aucune|sans|ni|zero) (?:de |d |du |des |le |la |les |un |une |vrai |vraie |gros )*"
+    + _PROBLEM_WORDS
+    + r"|pas besoin de"
+    r"|ce n est pas (?:ca|cela|le (?:sujet|souci|probleme)|la (?:question|difficulte)|qu on|que)"
+    r"|(?:n est|ne sont) pas (?:le|la|un|une|du|de|en) ?(?:sujet|souci|probleme|question|cause)?"
+    r"|(?:est|sont|c est) (?:deja |bien |tout a fait )?(?:regle|regles|reglee|boucle|bouclee|clair|clairs|claire|"
+    r"acquis|acquise|signe|signee|ok|valide|validee|finance|financee|convaincu|convaincus|d accord|bon|bien)\b"
+    r"|on a deja|ils ont deja|nous avons deja|il y a deja|c est fait"
+    r")"
+)
+_SMALL_TALK = re.compile(
+    r"^(?:bonjour|bonsoir|salut|hello|coucou|re|hey|merci|top|super|parfait|ok|d accord|genial|cool|"
+    r"question rapide|autre chose|autre question|une question|j ai une question|petite question)\b"
+)
+SMALL_TALK_WORDS = 6  # a greeting or thanks longer than this says something else too
+_CUE_ONLY = re.compile(
+    r"^(?:question rapide|autre chose|autre question|une question|ma (?:vraie )?question|petite question|"
+    r"mais|par contre|en revanche|sauf que|cependant|pourtant|au contraire|en fait|le hic|le (?:vrai )?probleme)$"
+)
+
+
+def fold(text: str) -> str:
+    """Accent-free lower case with elisions opened: « n'est » → « n est »."""
+    return _fold(text).replace("'", " ")
+
+
+@dataclass(frozen=True)
+class Clause:
+    text: str
+    weight: float
+
+
+def clauses(text: str) -> List[Clause]:
+    """The clauses of a message with the weight each should have in a search."""
+    pieces: List[Tuple[str, bool]] = []
+    for sentence in _SENTENCES.split(text or ""):
+        parts = [part for part in _CONTRAST.split(sentence) if part and part.strip(" ,")]
+        for part in parts:
+            folded = fold(part)
+            if folded:
+                pieces.append((part.strip(" ,"), bool(_FOCUS_START.match(folded) or _FOCUS_CUES.search(folded))))
+    if not pieces:
+        return []
+    # « Autre chose : … »: a cue alone points at the clause after it.
+    pieces = [
+        (part, focus or (index > 0 and bool(_CUE_ONLY.match(fold(pieces[index - 1][0])))))
+        for index, (part, focus) in enumerate(pieces)
+    ]
+    focused = any(focus for part, focus in pieces if not _small_talk(part))
+    pieces = [(part, focus and not _CUE_ONLY.match(fold(part))) for part, focus in pieces]
+    weighted = []
+    for index, (part, focus) in enumerate(pieces):
+        folded = fold(part)
+        if _small_talk(part):
+            weight = 0.0
+        elif focus:
+            weight = 1.0
+        elif _DISMISSALS.search(folded) and _another_clause_counts(pieces, index):
+            weight = 0.0
+        else:
+            weight = BACKGROUND if focused else 1.0
+        weighted.append(Clause(part, weight))
+    if not any(clause.weight for clause in weighted):
+        return [Clause(text.strip(), 1.0)]
+    return weighted
+
+
+def _another_clause_counts(pieces: List[Tuple[str, bool]], index: int) -> bool:
+    """A dismissal only drops its clause when the message says something else too."""
+    return any(
+        other != index and not _small_talk(part) and not _DISMISSALS.search(fold(part))
+        for other, (part, _focus) in enumerate(pieces)
+    )
+
+
+def _small_talk(part: str) -> bool:
+    folded = fold(part)
+    return bool(_SMALL_TALK.match(folded) or _CUE_ONLY.match(folded)) and len(folded.split()) <= SMALL_TALK_WORDS
+
+
+def focus_text(text: str) -> str:
+    """The clauses that count fully, joined: what the message is mainly about."""
+    kept = [clause.text for clause in clauses(text) if clause.weight >= 1.0]
+    return " ".join(kept) if kept else (text or "").strip()
