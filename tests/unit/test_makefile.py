@@ -23,7 +23,9 @@ def regenerates_lookups_after(changed: str) -> bool:
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make absent de cette machine")
-@pytest.mark.parametrize("changed", ["knowledge/phases.yml", "knowledge/missions/emergence.yml", "knowledge/synonymes.yml"])
+@pytest.mark.parametrize(
+    "changed", ["knowledge/phases.yml", "knowledge/missions/emergence.yml", "knowledge/synonymes.yml"]
+)
 def test_lookup_tables_are_regenerated_when_any_knowledge_file_changes(changed):
     """Theme look-ups come from mission keywords: a mission edit must regenerate them."""
     assert not regenerates_lookups_after("README.md"), "la table est déjà périmée : lancez « make model »"
