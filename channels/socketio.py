@@ -15,6 +15,14 @@ what the tracker store and logs show and which cannot be turned back into K. Eac
 (socket.io sid) is bound, in memory, to the conversation it opened; messages go to that
 conversation whatever ``session_id`` they carry.
 
+Several replicas (make run-cluster): a browser's socket.io connection lives in one replica,
+and the reply to a message of its conversation may be produced by another (a second tab, a
+reconnection that landed elsewhere, a message sent over REST). With ``SOCKETIO_REDIS_URL`` set,
+the replicas share their emits through python-socketio's ``AsyncRedisManager`` (Redis
+publish/subscribe on the channel ``SOCKETIO_REDIS_CHANNEL``): each replica delivers to the
+connections it holds in the conversation's room, so the reply reaches the browser whichever
+replica it is connected to. Without it (make run, one process) rooms stay in memory.
+
 Messages are checked like on the REST channel (channels/rest.py): a payload that is not an
 object, a missing or odd session id, or a message that is not a non-empty text gets a French
 explanation instead of an exception in the server's log; messages are cleaned and cut to the
@@ -29,16 +37,20 @@ import os
 import re
 import secrets
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
+from urllib.parse import urlsplit
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
+from socketio import AsyncRedisManager
 
 from channels.rest import APOLOGY, MAX_SENDER_CHARS, RequestRefused, clean_message
 
 logger = logging.getLogger(__name__)
 
 ORIGINS_VARIABLE = "CORS_ORIGINS"
+REDIS_URL_VARIABLE = "SOCKETIO_REDIS_URL"
+REDIS_CHANNEL_VARIABLE = "SOCKETIO_REDIS_CHANNEL"
 SECRET_MIN_CHARS = 22  # secrets.token_urlsafe(16): 128 random bits
 SECRET_MAX_CHARS = MAX_SENDER_CHARS
 _URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")
@@ -47,6 +59,22 @@ NO_SESSION = "Session non ouverte : rechargez la page pour reprendre la conversa
 
 def allowed_origins() -> List[str]:
     return [origin.rstrip("/") for origin in os.environ.get(ORIGINS_VARIABLE, "").split() if origin]
+
+
+def redis_manager(environ: Optional[Dict[str, str]] = None) -> Optional[AsyncRedisManager]:
+    """The manager that shares emits between replicas, or None when ``SOCKETIO_REDIS_URL`` is unset."""
+    environ = os.environ if environ is None else environ
+    url = environ.get(REDIS_URL_VARIABLE)
+    if not url:
+        return None
+    channel = environ.get(REDIS_CHANNEL_VARIABLE) or "socketio"
+    where = urlsplit(url)
+    logger.info(
+        "socket.io partagé entre répliques par Redis : %s, canal « %s ».",
+        f"{where.hostname}:{where.port or 6379}{where.path}",
+        channel,
+    )
+    return AsyncRedisManager(url, channel=channel)
 
 
 def conversation_id(secret: str) -> str:
@@ -97,6 +125,12 @@ class RestrictedSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
+        manager = redis_manager()
+        if manager is not None:
+            # Rasa builds its AsyncServer without a client manager; nothing is connected yet, so
+            # the in-memory one is replaced before it ever holds a room.
+            self.sio.manager = manager
+            manager.set_server(self.sio)
         # None would mean "same origin only"; an empty allowlist refuses every browser origin
         # while still serving clients that send no Origin header (servers, tests).
         self.sio.eio.cors_allowed_origins = allowed_origins() or ["null"]

@@ -5,7 +5,13 @@ Every replica runs the same model file with ``cluster/endpoints.yml``: the SQL t
 on ``TRACKER_DATABASE_URL`` and the Redis lock store on ``REDIS_HOST``/``REDIS_PORT``. The
 action servers read the knowledge base from ``KB_DATABASE_URL`` and sit behind nginx's
 internal port as one pool; the replicas call that pool, so any action server can answer any
-replica. Ctrl-C stops everything; a process that dies is started again.
+replica. The replicas share their socket.io emits through Redis too (channels/socketio.py).
+
+``make run-cluster`` runs every process under supervisord (cluster/supervision.py), like
+``make run``: a process that dies is started again while the others serve (nginx sends the
+traffic to the other replica meanwhile), one that dies at every start is given up (FATAL) and
+reported, Ctrl-C stops everything. Each process writes to ``<directory>/logs/<name>.log``;
+supervisord's lines and the French journal of restarts go to the console.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -25,7 +32,7 @@ from typing import Dict, List, Mapping, Optional
 
 from sqlalchemy.engine import make_url
 
-from cluster import nginx, services
+from cluster import nginx, services, supervision
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +138,9 @@ class Cluster:
             REDIS_PORT=str(state.redis_port),
             REDIS_DB=str(state.redis_db),
             LOCK_KEY_PREFIX=state.lock_key_prefix,
+            # socket.io emits reach the browsers held by any replica (channels/socketio.py).
+            SOCKETIO_REDIS_URL=f"redis://{state.redis_host}:{state.redis_port}/{state.redis_db}",
+            SOCKETIO_REDIS_CHANNEL=f"{state.lock_key_prefix}:socketio",
             ACTION_SERVER_URL=f"http://127.0.0.1:{ports.actions_balancer}/webhook",
             WEB_PORT=str(ports.web),
             DEMO_PORT=str(ports.demo),
@@ -194,6 +204,14 @@ class Cluster:
 
     def start(self) -> Cluster:
         """Write nginx's configuration, then start every process and wait until all answer."""
+        self.prepare()
+        for name in self.names():
+            self.spawn(name)
+        self.wait_ready(self.names())
+        return self
+
+    def prepare(self) -> None:
+        """Write nginx's configuration and have nginx check it."""
         nginx.write(self.nginx_settings)
         check = subprocess.run(
             [NGINX, "-t", "-q", "-e", "stderr", "-p", str(self.nginx_settings.directory), "-c", "nginx.conf"],
@@ -202,15 +220,24 @@ class Cluster:
         )
         if check.returncode != 0:
             raise RuntimeError(f"Configuration nginx refusée :\n{check.stderr}")
-        for name in self.names():
-            self.spawn(name)
-        self.wait_ready(self.names())
-        return self
+
+    def own_environment(self, name: str) -> Dict[str, str]:
+        """What one process adds to the cluster's environment."""
+        if name.startswith("actions-"):
+            return {"ACTION_PORT": str(self.ports.actions[int(name.split("-")[1]) - 1])}
+        return {}
+
+    def programs(self) -> List[supervision.Program]:
+        """The processes, as supervisord runs them (make run-cluster)."""
+        return [
+            supervision.Program(
+                name, shlex.join(self.command(name)), self.own_environment(name), self.log_dir / f"{name}.log"
+            )
+            for name in self.names()
+        ]
 
     def spawn(self, name: str) -> subprocess.Popen:
-        env = dict(self.env)
-        if name.startswith("actions-"):
-            env["ACTION_PORT"] = str(self.ports.actions[int(name.split("-")[1]) - 1])
+        env = dict(self.env, **self.own_environment(name))
         log = (self.log_dir / f"{name}.log").open("a")
         process = subprocess.Popen(
             self.command(name),
@@ -277,25 +304,6 @@ class Cluster:
         path = self.log_dir / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def supervise(self, check_every_s: float = 2.0, restart_after_s: float = 5.0) -> None:
-        """Start again any process that died, until interrupted. A replica that is up again
-        rejoins on its own: nginx tries it again after fail_timeout."""
-        died_at: Dict[str, float] = {}
-        while True:
-            time.sleep(check_every_s)
-            for name in self.names():
-                if self.alive(name):
-                    continue
-                now = time.monotonic()
-                if name not in died_at:
-                    code = self.processes[name].returncode
-                    logger.error("%s s'est arrêté (code %s) : redémarrage dans %.0f s.", name, code, restart_after_s)
-                    died_at[name] = now
-                elif now - died_at[name] >= restart_after_s:
-                    logger.warning("Redémarrage de %s (journal : %s).", name, self.log_dir / f"{name}.log")
-                    self.spawn(name)
-                    del died_at[name]
-
 
 def answers(url: str, timeout_s: float = 3) -> bool:
     try:
@@ -357,6 +365,29 @@ def build_knowledge_base(kb_url: str) -> None:
     )
 
 
+def wait_until_answering(cluster: Cluster, supervisor: subprocess.Popen) -> bool:
+    """Whether every process answered before supervisord stopped or the start timed out."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    waiting = cluster.names()
+    while waiting and supervisor.poll() is None and time.monotonic() < deadline:
+        waiting = [name for name in waiting if not answers(cluster.health_url(name))]
+        time.sleep(1)
+    if waiting and supervisor.poll() is None:
+        logger.warning("%s ne répond pas après %.0f s : voir %s.", ", ".join(waiting), START_TIMEOUT_S, cluster.log_dir)
+    return not waiting
+
+
+def stop_supervisor(supervisor: subprocess.Popen) -> None:
+    """supervisord stops the processes (nginx first, action servers last), then exits. Ctrl-C
+    reaches it directly; a SIGTERM sent to this process only is passed on."""
+    if supervisor.poll() is None:
+        supervisor.terminate()
+    try:
+        supervisor.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        supervisor.kill()
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cluster.run", description="Plusieurs répliques derrière nginx.")
     parser.add_argument("--replicas", type=int, default=int(os.environ.get("CLUSTER_REPLICAS", "2")))
@@ -378,7 +409,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     args.directory.mkdir(parents=True, exist_ok=True)
     local = services.LocalServers(args.directory)
-    cluster: Optional[Cluster] = None
+    supervisor: Optional[subprocess.Popen] = None
 
     def interrupted(_signum, _frame):
         raise KeyboardInterrupt
@@ -395,21 +426,26 @@ def main(argv: Optional[List[str]] = None) -> int:
             args.directory, args.replicas, ports, state, model=args.model, listen_host=args.listen,
             public_url=os.environ.get("CLUSTER_PUBLIC_URL"), rest_routing=args.rest_routing,
         )  # fmt: skip
-        logger.info("Démarrage de %d répliques Rasa et %d serveurs d'actions…", args.replicas, args.replicas)
-        cluster.start()
+        cluster.prepare()
+        config = supervision.write_config(cluster.programs(), args.directory / "supervision")
         logger.info(
-            "Cluster prêt : %s (REST %s/webhooks/rest/webhook, socket.io, page et console de revue). "
-            "Journaux : %s. Ctrl-C arrête tout.",
-            cluster.url,
-            cluster.url,
-            cluster.log_dir,
-        )
-        cluster.supervise()
+            "Démarrage sous supervisord de %d répliques Rasa et %d serveurs d'actions (journaux : %s)…",
+            args.replicas, args.replicas, cluster.log_dir,
+        )  # fmt: skip
+        supervisor = subprocess.Popen(supervision.supervisord_command(config), cwd=REPO_ROOT, env=cluster.env)
+        if wait_until_answering(cluster, supervisor):
+            logger.info(
+                "Cluster prêt : %s (REST %s/webhooks/rest/webhook, socket.io, page et console de revue). "
+                "Ctrl-C arrête tout.",
+                cluster.url,
+                cluster.url,
+            )
+        supervisor.wait()
     except KeyboardInterrupt:
         logger.info("Arrêt du cluster…")
     finally:
-        if cluster is not None:
-            cluster.stop()
+        if supervisor is not None:
+            stop_supervisor(supervisor)
         local.stop()
     return 0
 

@@ -70,6 +70,8 @@ class Program:
     name: str
     command: str
     environment: Mapping[str, str] = field(default_factory=dict)
+    # Where its output goes (rotated at 50 MB); None: supervisord's standard output.
+    log_file: Optional[Path] = None
 
 
 def read_procfile(path: Path) -> Dict[str, str]:
@@ -125,9 +127,11 @@ def render(programs: List[Program], directory: Path, start_retries: int = START_
             "stopasgroup=true",
             "killasgroup=true",
             "redirect_stderr=true",
-            "stdout_logfile=/dev/stdout",
-            "stdout_logfile_maxbytes=0",
         ]
+        if program.log_file is None:
+            lines += ["stdout_logfile=/dev/stdout", "stdout_logfile_maxbytes=0"]
+        else:
+            lines += [f"stdout_logfile={_value(str(program.log_file))}", "stdout_logfile_maxbytes=50MB"]
         if program.environment:
             pairs = ",".join(f'{key}="{_value(value)}"' for key, value in program.environment.items())
             lines.append(f"environment={pairs}")
@@ -156,11 +160,15 @@ def write_config(programs: List[Program], directory: Path, start_retries: int = 
     return path
 
 
+def supervisord_command(config: Path) -> List[str]:
+    return [str(SUPERVISORD), "--nodaemon", "--configuration", str(config)]
+
+
 def exec_supervisord(config: Path) -> None:
     """Replace this process by supervisord, in the foreground: Ctrl-C reaches it directly."""
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(str(SUPERVISORD), [str(SUPERVISORD), "--nodaemon", "--configuration", str(config)])
+    os.execv(str(SUPERVISORD), supervisord_command(config))
 
 
 # --- the French journal of state changes (a supervisord event listener) ----------------------

@@ -112,3 +112,25 @@ def test_killed_process_restarts_crash_loop_is_given_up_and_ctrl_c_stops_all(tmp
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def test_run_cluster_supervises_every_replica_action_server_web_and_nginx(tmp_path):
+    from cluster.run import Cluster, Ports, SharedState
+
+    url = "postgresql+psycopg2://postgres@127.0.0.1:5432/essai"
+    cluster = Cluster(tmp_path, 2, Ports.free(2), SharedState(url, url, "127.0.0.1", 6379, 1, "essai"))
+    programs = {program.name: program for program in cluster.programs()}
+    assert list(programs) == ["actions-1", "actions-2", "rasa-1", "rasa-2", "web", "nginx"]
+    assert programs["actions-2"].environment == {"ACTION_PORT": str(cluster.ports.actions[1])}
+    assert f"--port {cluster.ports.rasa[1]}" in programs["rasa-2"].command
+    assert programs["nginx"].log_file == tmp_path / "logs" / "nginx.log"
+    config = configparser.RawConfigParser()
+    config.read_string(supervision.render(list(programs.values()), tmp_path / "supervision"))
+    assert config["program:actions-2"]["environment"] == f'ACTION_PORT="{cluster.ports.actions[1]}"'
+    assert config["program:rasa-1"]["stdout_logfile"] == str(tmp_path / "logs" / "rasa-1.log")
+    # nginx stops first (no new requests), the action servers last.
+    assert int(config["program:nginx"]["priority"]) > int(config["program:rasa-1"]["priority"])
+    assert int(config["program:rasa-1"]["priority"]) > int(config["program:actions-1"]["priority"])
+    # The replicas share socket.io emits through Redis, on a channel of this deployment.
+    assert cluster.env["SOCKETIO_REDIS_URL"] == "redis://127.0.0.1:6379/1"
+    assert cluster.env["SOCKETIO_REDIS_CHANNEL"] == "essai:socketio"

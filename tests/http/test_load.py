@@ -8,7 +8,6 @@ import sqlite3
 import pytest
 
 from bench.load import run_load
-from tests.conftest import REPO_ROOT
 from tests.stack import Stack
 
 pytestmark = [pytest.mark.live, pytest.mark.load]
@@ -33,7 +32,7 @@ def test_fifty_conversations_of_twenty_messages(stack):
     assert len(result.latencies_ms) == CONVERSATIONS * MESSAGES
     assert result.percentile(0.99) < P99_BOUND_MS
     prefix = f"bench-{result.run_id}-{CONVERSATIONS}-%"
-    with sqlite3.connect(REPO_ROOT / "var" / "tracker.sqlite3") as connection:
+    with sqlite3.connect(stack.tracker_path) as connection:  # this stack's own log (tests/stack.py)
         per_sender = dict(
             connection.execute(
                 "select sender_id, count(*) from events"

@@ -5,16 +5,13 @@ The officer always gets a French answer within a bounded time, and the assistant
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import sqlite3
 import time
 
 import pytest
 
 from bot.evaluation import send
-from tests.conftest import REPO_ROOT
 from tests.stack import Stack
 
 pytestmark = pytest.mark.live
@@ -70,11 +67,4 @@ def test_conversation_survives_a_kill_9_of_rasa(stack):
     stack.kill("rasa")  # SIGKILL: no chance to flush anything
     stack.start("rasa")
     assert "**Pourquoi c'est important** — Favoriser l'interconnaissance" in texts(stack, sender, "pourquoi ?")
-    with sqlite3.connect(REPO_ROOT / "var" / "tracker.sqlite3") as connection:
-        logged = [
-            json.loads(data)["text"]
-            for (data,) in connection.execute(
-                "select data from events where sender_id = ? and type_name = 'user' order by id", (sender,)
-            )
-        ]
-    assert logged == ["Comment favoriser l'interconnaissance ?", "bonjour", "pourquoi ?"]
+    assert stack.user_messages(sender) == ["Comment favoriser l'interconnaissance ?", "bonjour", "pourquoi ?"]

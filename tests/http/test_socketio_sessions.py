@@ -13,11 +13,9 @@ from typing import List, Optional
 import pytest
 
 from channels.socketio import NO_SESSION
-from tests.conftest import REPO_ROOT
 from tests.stack import Stack
 
 pytestmark = pytest.mark.live
-TRACKER = REPO_ROOT / "var" / "tracker.sqlite3"
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +67,8 @@ class Browser:
         self.client.disconnect()
 
 
-def user_messages(sender: str) -> List[str]:
-    with sqlite3.connect(TRACKER) as connection:
+def user_messages(stack: Stack, sender: str) -> List[str]:
+    with sqlite3.connect(stack.tracker_path) as connection:  # this stack's own log
         rows = connection.execute(
             "select json_extract(data, '$.text') from events where sender_id = ? and type_name = 'user' order by id",
             (sender,),
@@ -78,8 +76,8 @@ def user_messages(sender: str) -> List[str]:
     return [text for (text,) in rows]
 
 
-def senders_of(text: str) -> List[str]:
-    with sqlite3.connect(TRACKER) as connection:
+def senders_of(stack: Stack, text: str) -> List[str]:
+    with sqlite3.connect(stack.tracker_path) as connection:
         rows = connection.execute(
             "select distinct sender_id from events where type_name = 'user' and json_extract(data, '$.text') = ?",
             (text,),
@@ -94,8 +92,8 @@ def test_other_browser_with_the_stored_id_or_a_guess_cannot_read_or_write_the_co
     secret = uuid.uuid4().hex  # what widget.js stores and sends
     assert victim.open(secret) == secret
     assert any("chef de file" in text.lower() for text in victim.ask(first_question))
-    (conversation,) = senders_of(first_question)  # the id that the tracker store and logs show
-    assert conversation != secret and not user_messages(secret)
+    (conversation,) = senders_of(stack, first_question)  # the id that the tracker store and logs show
+    assert conversation != secret and not user_messages(stack, secret)
 
     intruders = []
     for label, forged in (("id du journal", conversation), ("id deviné", uuid.uuid4().hex), ("id court", "1")):
@@ -111,7 +109,7 @@ def test_other_browser_with_the_stored_id_or_a_guess_cannot_read_or_write_the_co
         assert not leaked, leaked
         intruder.close()
     assert victim.received() == []
-    assert user_messages(conversation) == [first_question, "Comment favoriser l'interconnaissance ?"]
+    assert user_messages(stack, conversation) == [first_question, "Comment favoriser l'interconnaissance ?"]
 
     # The same browser, after a reload or a network cut, sends its secret again.
     victim.close()
@@ -120,8 +118,8 @@ def test_other_browser_with_the_stored_id_or_a_guess_cannot_read_or_write_the_co
     replies = victim.ask("pourquoi ?")
     victim.close()
     assert any("Pourquoi c'est important** — Favoriser l'interconnaissance" in text for text in replies), replies
-    assert user_messages(conversation)[-1] == "pourquoi ?"
-    assert senders_of(first_question) == [conversation]
+    assert user_messages(stack, conversation)[-1] == "pourquoi ?"
+    assert senders_of(stack, first_question) == [conversation]
 
 
 def test_browser_without_an_id_gets_a_secret_that_does_not_appear_in_the_tracker_store(stack):
@@ -133,8 +131,8 @@ def test_browser_without_an_id_gets_a_secret_that_does_not_appear_in_the_tracker
         assert browser.ask(question)
     finally:
         browser.close()
-    (conversation,) = senders_of(question)
-    assert conversation != secret and not user_messages(secret)
+    (conversation,) = senders_of(stack, question)
+    assert conversation != secret and not user_messages(stack, secret)
 
 
 def test_message_without_session_request_is_refused_in_french(stack):
@@ -144,4 +142,4 @@ def test_message_without_session_request_is_refused_in_french(stack):
         assert browser.ask("bonjour", session_id=someone) == [NO_SESSION]
     finally:
         browser.close()
-    assert not user_messages(someone)
+    assert not user_messages(stack, someone)
