@@ -6,7 +6,8 @@ go on on the surviving replica with their slots and history (REST and socket.io)
 errors are the messages that were being processed by the killed replica; the replica, started
 again, takes its share of the traffic. Also: two messages of one conversation sent at the same
 instant to the two replicas are processed one after the other (Redis lock store), and
-socket.io long-polling clients stay on one replica.
+socket.io long-polling clients stay on one replica, and a reply reaches a browser tab
+connected to the other replica than the one that processed the message (Redis manager).
 
 Needs PostgreSQL, Redis and nginx (make cluster-deps); skipped without them, failed in CI.
 About 3 minutes: the replicas take ~30 s each to load the model.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import queue
 import re
 import secrets
 import threading
@@ -344,3 +346,54 @@ def test_long_polling_socketio_clients_stay_on_one_replica(cluster):
             upstreams[match.group(1)].add(match.group(2))
     assert set(upstreams) == set(addresses)
     assert all(len(replicas) == 1 for replicas in upstreams.values()), dict(upstreams)
+
+
+class Tab:
+    """A browser tab on one replica directly (socket.io client over long-polling)."""
+
+    def __init__(self, replica_url: str, secret: str) -> None:
+        import socketio
+
+        self.replies: queue.Queue[str] = queue.Queue()
+        confirmed = threading.Event()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("session_confirm", lambda _secret: confirmed.set())
+        self.client.on("bot_uttered", lambda reply: self.replies.put(reply.get("text", "")))
+        self.client.connect(replica_url, transports=["polling"])
+        self.secret = secret
+        self.client.emit("session_request", {"session_id": secret})
+        assert confirmed.wait(10), replica_url
+
+    def say(self, message: str) -> None:
+        self.client.emit("user_uttered", {"message": message, "session_id": self.secret})
+
+    def received(self, first_within: float) -> List[str]:
+        """What arrives within ``first_within`` seconds, and what follows it at once."""
+        texts = []
+        try:
+            texts.append(self.replies.get(timeout=first_within))
+            while True:
+                texts.append(self.replies.get(timeout=2))
+        except queue.Empty:
+            return texts
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+def test_a_reply_reaches_the_tab_connected_to_the_other_replica(cluster):
+    """Two tabs of one conversation, each on its own replica: the reply to a message sent from
+    one reaches the other too (python-socketio's Redis manager); another conversation's tab on
+    the same replica gets nothing."""
+    secret = secrets.token_urlsafe(32)
+    on_first = Tab(cluster.replica_url(0), secret)
+    on_second = Tab(cluster.replica_url(1), secret)
+    stranger = Tab(cluster.replica_url(0), secrets.token_urlsafe(32))
+    try:
+        on_second.say("Comment identifier un chef de file ?")
+        assert any("Identifier un chef de file" in text for text in on_second.received(60))
+        assert any("Identifier un chef de file" in text for text in on_first.received(10))
+        assert stranger.received(1) == []
+    finally:
+        for tab in (on_first, on_second, stranger):
+            tab.close()
