@@ -14,7 +14,7 @@ from actions import slots
 from actions.base import KnowledgeAction, UsesKnowledgeBase, latest_entity
 from actions.rendering import mission_buttons
 from bot.advisor import WEAK
-from bot.diagnostic import IMPOSED, build_plan, is_cancel, read_origin, read_partners
+from bot.diagnostic import IMPOSED, build_plan, is_cancel, is_vague, read_origin, read_partners
 
 ORIGIN_LABELS = {IMPOSED: "imposée par un financement", "voulue": "voulue par les acteurs"}
 
@@ -23,14 +23,16 @@ ORIGIN_LABELS = {IMPOSED: "imposée par un financement", "voulue": "voulue par l
 STOP = {"requested_slot": None}
 
 
-class ActionStartDiagnostic(Action):
-    """Opens the diagnostic afresh: answers left by an earlier, unfinished one are cleared."""
+class ActionStopDiagnostic(Action):
+    """The officer stopped the diagnostic: say so and forget its answers, so that the next
+    diagnostic starts afresh. (Clearing them when a diagnostic starts would make the form
+    validate the cleared slots at once.)"""
 
     def name(self) -> str:
-        return "action_start_diagnostic"
+        return "action_stop_diagnostic"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict]:
-        dispatcher.utter_message(response="utter_diagnostic_start")
+        dispatcher.utter_message(response="utter_diagnostic_cancelled")
         return [SlotSet(slot, None) for slot in slots.DIAGNOSTIC_SLOTS]
 
 
@@ -79,7 +81,7 @@ class ValidateDiagnosticForm(UsesKnowledgeBase, FormValidationAction):
         if is_cancel(text):
             return STOP
         hits = [] if text.startswith("/") else self.kb.find_missions(text, limit=1)
-        if not hits or hits[0].score < WEAK:
+        if not hits or hits[0].score < WEAK or is_vague(text):
             dispatcher.utter_message(response="utter_invalid_diag_difficulty")
             return {slots.DIAG_DIFFICULTY: None}
         return {slots.DIAG_DIFFICULTY: text}

@@ -83,7 +83,11 @@ def utter_phases(dispatcher: CollectingDispatcher, phases: Sequence[Phase]) -> L
     return [SlotSet(slots.LAST_LIST, LIST_PHASES), SlotSet(slots.CURRENT_MISSION, None)]
 
 
-def utter_phase(dispatcher: CollectingDispatcher, phase: Phase, missions: Sequence[MissionSummary]) -> List[dict]:
+def utter_phase(
+    dispatcher: CollectingDispatcher, phase: Phase, missions: Sequence[MissionSummary], from_overview: bool = False
+) -> List[dict]:
+    """One phase and its missions. Reached by a rank in the overview (« la 2 »), a bare rank
+    that follows still means a phase (« et la 4 ? »); « la 3e mission » means a mission."""
     dispatcher.utter_message(
         response="utter_phase",
         label=phase.label,
@@ -91,7 +95,10 @@ def utter_phase(dispatcher: CollectingDispatcher, phase: Phase, missions: Sequen
         missions=numbered(mission.title for mission in missions),
     )
     dispatcher.utter_message(response="utter_choose_mission", buttons=mission_buttons(missions))
-    return [SlotSet(slots.PHASE, phase.id), *offered(missions), SlotSet(slots.CURRENT_MISSION, None)]
+    events = [SlotSet(slots.PHASE, phase.id), *offered(missions), SlotSet(slots.CURRENT_MISSION, None)]
+    if from_overview:
+        events.append(SlotSet(slots.LAST_LIST, LIST_PHASES))
+    return events
 
 
 def utter_follow_up(dispatcher: CollectingDispatcher, kb, mission: Mission, aspect: str) -> List[dict]:
@@ -140,7 +147,8 @@ def render(dispatcher: CollectingDispatcher, kb, decision: Decision) -> List[dic
     if kind == advisor.SHOW_PHASES:
         return utter_phases(dispatcher, kb.list_phases(include_transversal=True))
     if kind == advisor.SHOW_PHASE:
-        return utter_phase(dispatcher, decision.phase, kb.list_missions(decision.phase.id, top_level=True))
+        missions = kb.list_missions(decision.phase.id, top_level=True)
+        return utter_phase(dispatcher, decision.phase, missions, from_overview=decision.rank > 0)
     if kind == advisor.FOLLOW_UP:
         return utter_follow_up(dispatcher, kb, decision.mission, decision.aspect)
     if kind == advisor.SHOW_STEP:

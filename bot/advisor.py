@@ -63,7 +63,8 @@ _WORK_WORDS = re.compile(
     r"copil|cotech|comite technique|financeur|financeurs|subvention|subventions|leader|feder|convention|"
     r"charge de cooperation|chargee de cooperation|charge de mission|chargee de mission|technicien|techniciens|"
     r"maire|maires|conseil communautaire|dgs|mon poste|ma structure|nos structures|porteur|porteurs|"
-    r"plan d action|ingenierie|parc naturel|pays)\b"
+    r"plan d action|ingenierie|parc naturel|pays|president|presidente|presidents|vice president|conseiller|"
+    r"conseillers|conseil municipal|acteur|acteurs|habitants|services|agents)\b"
 )
 _RANK_WORDS = {
     "premier": 1, "premiere": 1, "1er": 1, "1ere": 1, "1re": 1,
@@ -76,6 +77,8 @@ _LAST_WORDS = ("dernier", "derniere", "last")
 _PHASE_NOUNS = ("phase", "phases")
 _STEP_NOUNS = ("etape", "etapes")
 _MISSION_NOUNS = ("mission", "missions", "piste", "pistes", "proposition", "option", "choix", "point")
+# The words that make a rank reference (« la deuxième phase »), not counted as content.
+REFERENCE_WORDS = frozenset((*_RANK_WORDS, *_LAST_WORDS, *_PHASE_NOUNS, *_STEP_NOUNS, *_MISSION_NOUNS))
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,8 @@ class Advisor:
         if noun == "phase" or (noun != "mission" and context.last_list == LIST_PHASES):
             phases = self.kb.list_phases(include_transversal=noun != "phase")
             phase = _item(phases, index)
-            return Decision(SHOW_PHASE, phase=phase) if phase else Decision(NO_OPTION)
+            # « la 2 » then « et la 4 ? »: the officer is going through the phases.
+            return Decision(SHOW_PHASE, phase=phase, rank=phases.index(phase) + 1) if phase else Decision(NO_OPTION)
         mission = self.kb.get_mission(context.current_mission) if context.current_mission else None
         if mission is not None and (noun == "step" or not context.last_missions):
             step = _item(list(mission.how), index)
@@ -229,6 +233,11 @@ class Advisor:
     def _content(self, turn: Turn) -> Decision:
         context = turn.context
         text = turn.text
+        aspect = _aspect(text)
+        if aspect and context.current_mission and turn.act == FALLBACK and self._size(text) <= CONTENT_TERMS:
+            mission = self.kb.get_mission(context.current_mission)
+            if mission is not None:
+                return Decision(FOLLOW_UP, mission=mission, aspect=aspect)
         if not text.strip():
             return Decision(NO_SUGGESTION if turn.act in (MISSION, SITUATION) else REPHRASE)
         hits = self.kb.find_missions(
@@ -242,6 +251,9 @@ class Advisor:
             return Decision(REFUSE)
         if not at_work and best < WEAK and (best == 0.0 or not self._has_content(text)):
             return Decision(REFUSE)
+        if turn.act in (MISSION, SITUATION) and best < CONFIDENT and self._talks_of_phases(text):
+            phase = self.kb.find_phase(text)
+            return Decision(SHOW_PHASE, phase=phase) if phase else Decision(SHOW_PHASES)
         if turn.act == MISSION and (hits or turn.themes):
             chosen = self._pick(hits, turn.themes) if hits else turn.themes[0]
             mission = self.kb.get_mission(chosen)
@@ -273,15 +285,7 @@ class Advisor:
 
     def _size(self, text: str) -> int:
         """How many search terms a message carries besides a rank reference."""
-        words = [
-            word
-            for word in fold(text).split()
-            if word not in _RANK_WORDS
-            and word not in _LAST_WORDS
-            and not word.isdigit()
-            and word not in _PHASE_NOUNS + _STEP_NOUNS + _MISSION_NOUNS
-        ]
-        return len(self.kb.content_terms(" ".join(words)))
+        return len(self.kb.content_terms(text, ignore=REFERENCE_WORDS))
 
     @staticmethod
     def _pick(hits: Sequence[SearchHit], themes: Sequence[str]) -> str:
@@ -308,6 +312,26 @@ def rank_index(rank: Optional[str], words: Sequence[str]) -> Optional[int]:
             return _RANK_WORDS[word] - 1
         if re.fullmatch(r"[1-9]", word):
             return int(word) - 1
+    return None
+
+
+# Words that ask about one aspect of the mission being discussed, for messages the NLU was
+# unsure about (« c'est quoi les compétences derrière ? »).
+_ASPECT_WORDS = (
+    (DETAILS, ("competence", "competences", "savoir faire", "qualites")),
+    (EXAMPLE, ("exemple", "exemples", "cas concret", "retour d experience")),
+    (PITFALLS, ("piege", "pieges", "erreur", "erreurs", "eviter", "risque", "risques", "vigilance")),
+    (WHEN, ("quand", "quel moment", "a quelle etape", "dans quelle phase")),
+    (WHY, ("pourquoi", "interet", "a quoi ca sert", "a quoi bon")),
+    (HOW, ("comment", "concretement", "on fait quoi", "je fais quoi", "par quoi")),
+)
+
+
+def _aspect(text: str) -> Optional[str]:
+    folded = f" {fold(text).replace(chr(39), ' ')} "
+    for aspect, words in _ASPECT_WORDS:
+        if any(f" {word} " in folded for word in words):
+            return aspect
     return None
 
 

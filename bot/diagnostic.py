@@ -45,6 +45,13 @@ _CANCEL = re.compile(
     r"pas maintenant|j ai pas le temps|je n ai pas le temps|en fait non|finalement non|"
     r"oublie(?:z)? (?:ca|le diagnostic|le questionnaire)|on reprendra)\b"
 )
+# A short answer that names nothing: « aucune idée », « euh… bonne question », « je sais pas ».
+_VAGUE = re.compile(
+    r"^(?:euh+|bof|hum+|ben|bah|heu+|\s)*(?:aucune idee|bonne question|je (?:ne )?sais pas|j en sais rien|"
+    r"rien de special|pas vraiment|je vois pas|difficile a dire|aucune|rien|ca va|tout va bien|pas de probleme)"
+    r"(?: trop| vraiment| du tout| particulier)?$"
+)
+VAGUE_WORDS = 6
 MANY_PARTNERS = 4
 PLAN_SIZE = (3, 5)
 
@@ -76,6 +83,12 @@ def read_origin(text: str) -> Optional[str]:
 def is_cancel(text: str) -> bool:
     """Whether an answer asks to stop the diagnostic rather than answer the question."""
     return bool(_CANCEL.search(fold(text).replace("'", " ")))
+
+
+def is_vague(text: str) -> bool:
+    """Whether a short answer names nothing (the question is then asked again)."""
+    folded = fold(text).replace("'", " ")
+    return len(folded.split()) <= VAGUE_WORDS and bool(_VAGUE.match(folded))
 
 
 def read_partners(text: str) -> Optional[Partners]:

@@ -68,7 +68,8 @@ _SMALL_TALK = re.compile(
 SMALL_TALK_WORDS = 6  # a greeting or thanks longer than this says something else too
 _CUE_ONLY = re.compile(
     r"^(?:question rapide|autre chose|autre question|une question|ma (?:vraie )?question|petite question|"
-    r"mais|par contre|en revanche|sauf que|cependant|pourtant|au contraire|en fait|le hic|le (?:vrai )?probleme)$"
+    r"mais|par contre|en revanche|sauf que|cependant|pourtant|au contraire|en fait|le hic|le (?:vrai )?probleme|"
+    r"ce qui (?:manque|coince|bloque|pose (?:probleme|souci)|cloche))$"
 )
 
 

@@ -109,6 +109,9 @@ class FrenchAnalyzer:
         self._stemmer = snowballstemmer.stemmer("french")
         # Snowball is pure Python (~0.1 ms a word) and officers reuse the same words: memoise.
         self.stem = lru_cache(maxsize=50_000)(self._stem)
+        # One message is looked at several times while deciding the answer (its clauses, its
+        # size, the share of known words): it is tokenised once.
+        self._analysed = lru_cache(maxsize=1024)(self._analyse)
 
     def _load(self) -> None:
         with self._lock:
@@ -138,18 +141,28 @@ class FrenchAnalyzer:
 
         The surface form helps where no lemma is known for a misspelt or informal word.
         """
-        variants = []
+        return [candidates for candidates, _surface in self.words(text)]
+
+    def words(self, text: str) -> List[Tuple[List[str], str]]:
+        """Each content word as (its candidate terms, its accent-free surface form)."""
+        found = []
         for lemmas, surface in self._words(text):
             candidates = []
             for word in (*lemmas, surface):
                 term = self.stem(word)
                 if term not in candidates:
                     candidates.append(term)
-            variants.append(candidates)
-        return variants
+            found.append((candidates, surface))
+        return found
 
     def _words(self, text: str) -> Iterable[Tuple[List[str], str]]:
         """Content words as (accent-free lemmas, accent-free surface form)."""
+        return [(list(lemmas), surface) for lemmas, surface in self._analysed(text)]
+
+    def _analyse(self, text: str) -> Tuple[Tuple[Tuple[str, ...], str], ...]:
+        return tuple((tuple(lemmas), surface) for lemmas, surface in self._tokenise(text))
+
+    def _tokenise(self, text: str) -> Iterable[Tuple[List[str], str]]:
         if self._tokenizer is None or self._lemmas is None:
             self._load()
         text = text.translate(_APOSTROPHES)

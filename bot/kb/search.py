@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Collection, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import extractOne
@@ -75,10 +75,22 @@ class SearchIndex:
                     terms.append(term)
         return terms
 
+    def content_terms(self, text: str, ignore: Collection[str] = ()) -> List[str]:
+        """The known terms of a text, clause by clause, leaving out the words in ``ignore``
+        (accent-free). Each clause is analysed once and the analysis is remembered, so
+        deciding an answer never tokenises a message twice."""
+        terms: List[str] = []
+        for clause in clauses(text):
+            for candidates, surface in self._analyzer.words(clause.text):
+                term = None if surface in ignore else self._resolve(candidates)
+                if term and term not in terms:
+                    terms.append(term)
+        return terms
+
     def known_share(self, text: str) -> float:
         """The share of a text's content words that the knowledge base's vocabulary has as
         they are (no typo or prefix guess): low for a question about something else."""
-        words = self._analyzer.term_variants(text)
+        words = [variants for clause in clauses(text) for variants in self._analyzer.term_variants(clause.text)]
         if not words:
             return 0.0
         return sum(any(term in self._idf for term in candidates) for candidates in words) / len(words)

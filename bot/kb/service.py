@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import List, Optional, Sequence
+from typing import Collection, List, Optional, Sequence
 
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import sessionmaker
@@ -59,8 +59,9 @@ class KnowledgeBase:
         """The phase a text names (id, label or an officer's word for it), or ``None``.
 
         Names are first looked for as they are written, the longest found winning ("missions
-        transversales" beats "transversal"); then by their terms, so that « on démarre tout
-        juste » finds the alias « démarrer ».
+        transversales" beats "transversal"); then one-word names by their term, so that « on
+        démarre tout juste » finds the alias « démarrer » (a longer name, such as « fin du
+        projet », is not matched word by word: « projet » alone names no phase).
         """
         folded = f" {fold(text)} "
         if not folded.strip():
@@ -83,9 +84,8 @@ class KnowledgeBase:
 
     def _alias_terms(self, phase: Phase) -> List[frozenset]:
         if phase.id not in self._phase_terms:
-            self._phase_terms[phase.id] = [
-                frozenset(self._analyzer_terms(name)) for name in (phase.label, *phase.aliases)
-            ]
+            names = (name for name in (phase.label, *phase.aliases) if len(name.split()) == 1)
+            self._phase_terms[phase.id] = [frozenset(self._analyzer_terms(name)) for name in names]
         return self._phase_terms[phase.id]
 
     def _analyzer_terms(self, text: str) -> List[str]:
@@ -113,9 +113,10 @@ class KnowledgeBase:
             text[:MAX_QUERY_CHARS], limit=limit, phase_id=phase_id, context=context[:MAX_QUERY_CHARS]
         )
 
-    def content_terms(self, text: str) -> List[str]:
-        """The search terms a text carries (stop words, punctuation and numbers left out)."""
-        return self._search_index().query_terms(text[:MAX_QUERY_CHARS]) if text and text.strip() else []
+    def content_terms(self, text: str, ignore: Collection[str] = ()) -> List[str]:
+        """The search terms a text carries (stop words, punctuation, numbers and the
+        accent-free words in ``ignore`` left out)."""
+        return self._search_index().content_terms(text[:MAX_QUERY_CHARS], ignore) if text and text.strip() else []
 
     def known_share(self, text: str) -> float:
         """The share of a text's content words the knowledge base knows (0 to 1)."""

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.diagnostic import ActionDiagnosticPlan, ValidateDiagnosticForm
+from actions.diagnostic import ActionDiagnosticPlan, ActionStopDiagnostic, ValidateDiagnosticForm
 from tests.actions.helpers import entity, responses, run, slot_values, tracker_for
 
 
@@ -24,6 +24,9 @@ def validate(kb, slot, value, entities=None, intent="inform"):
     [
         ("on est en pleine mise en oeuvre", None, "implementation"),
         ("Émergence", None, "emergence"),
+        ("on démarre tout juste, rien n'est encore décidé", None, "prerequisites"),
+        ("on est en train de monter le projet avec les partenaires", None, "emergence"),
+        ("ça fonctionne depuis des années, on voudrait que ça dure", None, "sustainability"),
         ('/ask_phase{"phase": "sustainability"}', [entity("phase", "sustainability")], "sustainability"),
     ],
 )
@@ -120,3 +123,29 @@ def test_plan_without_answers_does_not_invent_one(kb, missing):
     messages, events = run(ActionDiagnosticPlan(kb), tracker_for("", slots={**COMPLETE, missing: None}))
     assert responses(messages) == ["utter_diagnostic_cancelled"]
     assert all(value is None for value in slot_values(events).values())
+
+
+@pytest.mark.parametrize(
+    ("slot", "value"),
+    [
+        ("diag_phase", "en fait non, laisse tomber"),
+        ("diag_partners", "on verra ça une autre fois"),
+        ("diag_origin", "stop"),
+        ("diag_difficulty", "finalement non, pas maintenant"),
+    ],
+)
+def test_an_answer_that_gives_up_stops_the_form_whatever_the_nlu_read(kb, slot, value):
+    result, said = validate(kb, slot, value, intent="describe_situation")
+    assert result == {"requested_slot": None} and said == []
+
+
+@pytest.mark.parametrize("value", ["euh… bonne question", "aucune idée"])
+def test_a_difficulty_the_knowledge_base_barely_matches_is_asked_again(kb, value):
+    result, said = validate(kb, "diag_difficulty", value)
+    assert result == {"diag_difficulty": None} and said == ["utter_invalid_diag_difficulty"]
+
+
+def test_stopping_the_diagnostic_forgets_its_answers(kb):
+    messages, events = run(ActionStopDiagnostic(), tracker_for("stop", slots=COMPLETE))
+    assert responses(messages) == ["utter_diagnostic_cancelled"]
+    assert slot_values(events) == {slot: None for slot in COMPLETE}

@@ -123,7 +123,7 @@ def test_rank_after_the_phase_overview_explains_that_phase(kb, text, expected):
     slots = {**OPTIONS, "last_list": "phases"}
     messages, events = follow_up(kb, ActionChooseOption, text, slots=slots, intent="choose_option")
     assert responses(messages)[0] == "utter_phase" and messages[0]["label"] == expected
-    assert slot_values(events)["last_list"] == "missions"
+    assert slot_values(events)["last_list"] == "phases"  # « et la 4 ? » still means a phase
 
 
 def test_step_rank_after_a_mission_shows_that_step(kb):

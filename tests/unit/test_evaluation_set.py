@@ -1,13 +1,15 @@
-"""The evaluation set is independent of the training data and covers the whole map."""
+"""The evaluation sets are independent of the training data and of the knowledge content,
+and cover the whole map."""
 
 from __future__ import annotations
 
 import json
 import re
 
+import pytest
 import yaml
 
-from bot.evaluation import Labels, Question, judge, load_questions
+from bot.evaluation import SETS, Labels, Question, judge, load_questions
 from bot.kb.nlu_export import LOOKUP_PATH, render_nlu_lookups
 from bot.text import fold
 from tests.conftest import REPO_ROOT
@@ -28,11 +30,49 @@ def training_examples():
     return examples
 
 
-def test_no_evaluation_question_is_in_the_training_data():
+def content_texts(content):
+    """Every text of the knowledge content the search matches a question against."""
+    texts = {fold(phrase) for phrase in content.synonyms}
+    for mission in content.missions:
+        texts |= {fold(text) for text in (*mission.situations, *mission.keywords, *mission.competences)}
+    for phase in content.phases:
+        texts |= {fold(alias) for alias in phase.aliases}
+    return texts
+
+
+def evaluation_messages(name):
+    """Every message of a set: its questions and the context messages before them."""
+    return {message for question in load_questions(SETS[name]) for message in (*question.context, question.question)}
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_no_evaluation_message_is_in_the_training_data_or_the_content(content, name):
+    """Nothing hard-coded for a sentence of a set: no message of any set (context included)
+    is a training example, a synonym, a phase alias or a situation, keyword or competence."""
     examples = training_examples()
     assert len(examples) > 500
-    leaked = [question.question for question in load_questions() if fold(question.question) in examples]
+    known = examples | content_texts(content)
+    leaked = sorted(message for message in evaluation_messages(name) if fold(message) in known)
+    # Short acts (« merci », « stop », « la deuxième ») are the same in any set and in training.
+    leaked = [message for message in leaked if len(fold(message).split()) > 3]
     assert not leaked, leaked
+
+
+@pytest.mark.parametrize("name", ["heldout", "blind"])
+def test_independent_sets_are_large_and_cover_every_category_mission_and_phase(content, name):
+    questions = load_questions(SETS[name])
+    assert len(questions) >= 200 and len({question.id for question in questions}) == len(questions)
+    categories = {question.category for question in questions}
+    assert {
+        "long_situation", "context", "chat_style", "competence", "phase",
+        "negation_two_topics", "diagnostic", "out_of_scope",
+    } <= categories  # fmt: skip
+    assert sum(1 for question in questions if question.category == "context" and question.context) >= 30
+    expected = {mission_id for question in questions for mission_id in question.expect_missions}
+    assert expected == {mission.id for mission in content.missions}
+    assert {question.expect_phase for question in questions if question.expect_phase} == {
+        phase.id for phase in content.phases
+    }
 
 
 def test_evaluation_set_is_large_and_covers_every_category_and_mission(content):
@@ -52,6 +92,20 @@ def test_judge_needs_the_expected_mission_title_in_the_reply():
     labels = Labels({"identify_lead_partner": "Identifier un chef de file"})
     assert judge(question, "1. **Identifier un CHEF de file** (Phase d'émergence)", labels)
     assert not judge(question, "Construire et faire vivre les partenariats", labels)
+
+
+def test_judge_checks_the_phase_explained_and_forbidden_markers():
+    labels = Labels({}, {"emergence": "Phase d'émergence"})
+    question = Question(4, "phase", "et l'émergence ?", expect_phase="emergence", forbid_text=("sort de mon domaine",))
+    assert judge(question, "**Phase d'émergence** — … Les missions de la carte pour cette étape :", labels)
+    assert not judge(question, "Une coopération se déroule en quatre phases : … Phase d'émergence …", labels)
+    assert not judge(Question(5, "x", "?", expect_text=("a",), forbid_text=("b",)), "a b", labels)
+
+
+def test_top_one_is_the_first_mission_named():
+    labels = Labels({"a": "Titre A", "b": "Titre B"})
+    assert labels.first_mission("1. **Titre B** … 2. **Titre A**") == "b"
+    assert labels.first_mission("rien") is None
 
 
 def test_judge_combines_missions_and_markers():

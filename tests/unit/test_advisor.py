@@ -1,0 +1,122 @@
+"""The advisor's decisions, on the real content, without Rasa."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+
+from bot import advisor
+from bot.advisor import Advisor, Context, Turn
+from bot.focus import clauses, focus_text
+from bot.kb.service import KnowledgeBase
+from bot.text import FrenchAnalyzer
+
+
+@pytest.fixture(scope="module")
+def decide(kb):
+    return Advisor(kb).decide
+
+
+def first(decision):
+    return (decision.suggestions[0].mission.id if decision.suggestions else decision.mission.id) if decision else None
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "dropped"),
+    [
+        ("Pas de souci d'argent, c'est la gouvernance qui coince", "gouvernance", "argent"),
+        ("Merci ! Autre chose : comment parler de la coopération aux habitants ?", "habitants", "Merci"),
+        ("Le montage financier est bouclé, mais les deux maires se disputent", "maires", "financier"),
+        ("On a déjà un chef de file. Par contre personne ne vient aux réunions", "réunions", "chef de file"),
+    ],
+)
+def test_the_point_of_a_message_is_kept_and_the_topic_set_aside_dropped(text, kept, dropped):
+    assert kept in focus_text(text) and dropped not in focus_text(text)
+    assert all(clause.weight == 0 for clause in clauses(text) if dropped in clause.text)
+
+
+def test_a_problem_stated_with_a_negation_is_not_set_aside():
+    assert [clause.weight for clause in clauses("les élus ne se parlent pas")] == [1.0]
+
+
+def test_a_topic_set_aside_does_not_lead_the_advice(decide):
+    decision = decide(Turn(advisor.SITUATION, "Aucun souci de financement, c'est la gouvernance qui coince"))
+    assert decision.kind == advisor.SUGGEST and first(decision) == "build_governance"
+
+
+@pytest.mark.parametrize("act", [advisor.OUT_OF_SCOPE, advisor.FALLBACK, advisor.MISSION])
+def test_an_officers_question_is_never_refused(decide, act):
+    decision = decide(Turn(act, "je change de poste dans deux mois, comment transmettre le dossier de la coop ?"))
+    assert decision.kind != advisor.REFUSE
+
+
+@pytest.mark.parametrize("act", [advisor.OUT_OF_SCOPE, advisor.FALLBACK])
+def test_a_question_about_something_else_is_refused(decide, act):
+    assert decide(Turn(act, "tu as une bonne recette de crêpes ?")).kind == advisor.REFUSE
+
+
+def test_rank_after_the_overview_names_a_phase(decide):
+    decision = decide(Turn(advisor.CHOOSE, "la deuxième", context=Context(last_list=advisor.LIST_PHASES)))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "emergence"
+
+
+def test_rank_names_a_mission_of_the_list_shown(decide):
+    context = Context(last_missions=("know_history", "know_territories"), last_list=advisor.LIST_MISSIONS)
+    decision = decide(Turn(advisor.CHOOSE, "la 2e mission", context=context))
+    assert decision.kind == advisor.SHOW_MISSION and decision.mission.id == "know_territories"
+
+
+def test_numbers_in_a_described_situation_are_not_a_rank(decide):
+    context = Context(last_missions=("know_history",), last_list=advisor.LIST_MISSIONS)
+    text = "12 communes, 3 interco et personne pour piloter le projet"
+    decision = decide(Turn(advisor.CHOOSE, text, context=context))
+    assert decision.kind == advisor.SUGGEST
+
+
+def test_a_short_follow_up_is_read_against_the_mission_discussed(decide):
+    context = Context(current_mission="find_funding")
+    decision = decide(Turn(advisor.FALLBACK, "c'est quoi les compétences derrière ?", context=context))
+    assert decision.kind == advisor.FOLLOW_UP and decision.aspect == advisor.DETAILS
+    assert decision.mission.id == "find_funding"
+
+
+def test_which_phase_a_mission_belongs_to_is_a_when_question(decide):
+    decision = decide(Turn(advisor.PHASES, "dans quelle phase on cherche le chef de file ?"))
+    assert decision.kind == advisor.FOLLOW_UP and decision.aspect == advisor.WHEN
+    assert decision.mission.id == "identify_lead_partner"
+
+
+def test_a_question_on_the_phases_is_not_answered_with_one_mission(decide):
+    assert decide(Turn(advisor.MISSION, "comment se déroule une coopération, étape par étape ?")).kind in (
+        advisor.SHOW_PHASES,
+        advisor.SHOW_PHASE,
+    )
+
+
+class CountingTokenizer:
+    """spaCy's French tokenizer, counting the texts it is given."""
+
+    def __init__(self) -> None:
+        self.tokenizer = spacy.blank("fr").tokenizer
+        self.texts = []
+
+    def __call__(self, text):
+        self.texts.append(text)
+        return self.tokenizer(text)
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["les élus ne se parlent plus et personne ne veut piloter", "Pas de souci d'argent, mais les élus se méfient"],
+)
+def test_a_message_is_analysed_once(kb_url, message):
+    """Deciding reads a message several ways (its clauses, its size, its known words, the
+    search): each of its clauses is tokenised once, the whole message never again."""
+    tokenizer = CountingTokenizer()
+    kb = KnowledgeBase.from_url(kb_url, FrenchAnalyzer(tokenizer=tokenizer))
+    Advisor(kb).decide(Turn(advisor.CHOOSE, "la deuxième"))  # loads the index and the reference words
+    tokenizer.texts.clear()
+    Advisor(kb).decide(Turn(advisor.FALLBACK, message))
+    parts = [clause.text for clause in clauses(message)]
+    assert all(tokenizer.texts.count(part) == 1 for part in parts)
+    assert len(parts) == 1 or message not in tokenizer.texts
