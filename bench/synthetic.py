@@ -67,7 +67,7 @@ EXCHANGES: Dict[str, Exchange] = {
         "**Phase d'émergence** : on monte le projet avec les partenaires.",
         {"phase": "emergence", "last_missions": ["find_common_stakes", "build_governance"]},
     ),
-    "why": ("Pourquoi ?", "ask_why", (0.8, 1.0), [], "action_follow_up", "Parce que cela évite les blocages.", {}),
+    "why": ("Pourquoi ?", "ask_why", (0.8, 1.0), [], "action_explain_why", "Parce que cela évite les blocages.", {}),
     "thanks": ("Merci beaucoup", "thank", (0.85, 1.0), [], "utter_thank", "Avec plaisir !", {}),
 }
 DIAGNOSTIC = [

@@ -179,4 +179,4 @@ def test_exported_story_of_a_conversation_passes_rasa_test(review_stack, tmp_pat
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "action_follow_up" in story.read_text(encoding="utf-8")
+    assert "action_explain_why" in story.read_text(encoding="utf-8")
