@@ -1,18 +1,37 @@
-"""Names of the slots and entities the actions read and write."""
+"""The slot and entity names the actions read and write, re-exported from bot.names (their
+one source, shared with the review console) under the short name the actions use:
+``slots.CURRENT_MISSION``."""
 
-PHASE = "phase"
-CURRENT_MISSION = "current_mission"
-LAST_MISSIONS = "last_missions"
-LAST_LIST = "last_list"
+from bot.names import (
+    CURRENT_MISSION,
+    DIAG_DIFFICULTY,
+    DIAG_ORIGIN,
+    DIAG_PARTNERS,
+    DIAG_PHASE,
+    DIAGNOSTIC_SLOTS,
+    LAST_LIST,
+    LAST_MISSIONS,
+    MISSION_ENTITY,
+    ORIGIN_ENTITY,
+    PHASE,
+    PHASE_ENTITY,
+    RANK_ENTITY,
+    THEME_ENTITY,
+)
 
-DIAG_PHASE = "diag_phase"
-DIAG_PARTNERS = "diag_partners"
-DIAG_ORIGIN = "diag_origin"
-DIAG_DIFFICULTY = "diag_difficulty"
-DIAGNOSTIC_SLOTS = (DIAG_PHASE, DIAG_PARTNERS, DIAG_ORIGIN, DIAG_DIFFICULTY)
-
-MISSION_ENTITY = "mission"
-PHASE_ENTITY = "phase"
-RANK_ENTITY = "rank"
-ORIGIN_ENTITY = "origin"
-THEME_ENTITY = "theme"
+__all__ = [
+    "CURRENT_MISSION",
+    "DIAG_DIFFICULTY",
+    "DIAG_ORIGIN",
+    "DIAG_PARTNERS",
+    "DIAG_PHASE",
+    "DIAGNOSTIC_SLOTS",
+    "LAST_LIST",
+    "LAST_MISSIONS",
+    "MISSION_ENTITY",
+    "ORIGIN_ENTITY",
+    "PHASE",
+    "PHASE_ENTITY",
+    "RANK_ENTITY",
+    "THEME_ENTITY",
+]

@@ -10,7 +10,7 @@ from typing import Dict, List, Optional, Tuple
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from bot.review.indexer import FALLBACK_INTENT
+from bot.names import FALLBACK_INTENT
 from bot.review.models import Conversation, Tag, Turn
 from bot.review.queries import day_start, local_zone
 

@@ -19,6 +19,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.names import REQUESTED_SLOT
 from bot.review.models import Annotation, Turn
 from bot.review.queries import FORM_STATES, ConversationRow, Transcript, local_zone
 
@@ -26,7 +27,7 @@ from bot.review.queries import FORM_STATES, ConversationRow, Transcript, local_z
 # like one would be read as an annotation, so it is left out of the export.
 ANNOTATION_LIKE = re.compile(r"\[[^\]]*\][({]")
 EXCLUDED_STATES = {"wont_fix"}
-SILENT_SLOTS = {"requested_slot"}
+SILENT_SLOTS = {REQUESTED_SLOT}
 
 
 def _one_line(text: str) -> str:

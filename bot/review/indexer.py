@@ -36,19 +36,25 @@ from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 from sqlalchemy import and_, bindparam, delete, func, select, text, union_all, update
 from sqlalchemy.orm import Session
 
+from bot.names import (
+    EXTRACT_SLOTS_ACTION,
+    FALLBACK_ACTIONS,
+    FALLBACK_INTENT,
+    LISTEN_ACTION,
+    MISSION_SLOTS,
+    OUT_OF_SCOPE_INTENT,
+    PHASE,
+    PHASE_ENTITY,
+    PLAN_ACTION,
+    SESSION_START_ACTION,
+    UNLIKELY_INTENT_ACTION,
+)
 from bot.review.models import EVENTS, Annotation, Conversation, SyncGap, SyncState, Tag, Turn
 from bot.text import fold
 
 BATCH_SIZE = 5000
-FALLBACK_INTENT = "nlu_fallback"
-OUT_OF_SCOPE_INTENT = "out_of_scope"
-FALLBACK_ACTIONS = {"action_default_fallback", "action_two_stage_fallback"}
-PLAN_ACTION = "action_diagnostic_plan"
-MISSION_SLOTS = ("current_mission", "last_missions")
-PHASE_SLOT = "phase"
-PHASE_ENTITY = "phase"
 # Actions that belong to the user's turn (they only read the message) or to no turn.
-SILENT_ACTIONS = {"action_listen", "action_extract_slots", "action_session_start", "action_unlikely_intent"}
+SILENT_ACTIONS = {LISTEN_ACTION, EXTRACT_SLOTS_ACTION, SESSION_START_ACTION, UNLIKELY_INTENT_ACTION}
 JSON_COLUMNS = ("entities", "messages", "missions", "slots")
 # What later events can change in a turn already written: its JSON columns and its form.
 UPDATED_TURN_COLUMNS = (*JSON_COLUMNS, "form")
@@ -402,7 +408,7 @@ def _user(current: _Open, event_id: int, timestamp: float, data: Dict[str, Any])
 
 def _action(current: _Open, event_id: int, timestamp: float, name: str) -> None:
     row = current.row
-    if name == "action_listen":
+    if name == LISTEN_ACTION:
         current.turn = None
         return
     if name in SILENT_ACTIONS:
@@ -427,7 +433,7 @@ def _slot(current: _Open, name: Any, value: Any) -> None:
             current.tag("mission", mission)
         if turn is not None and turn["kind"] == "bot":
             turn["missions"].extend(mission for mission in missions if mission not in turn["missions"])
-    if name == PHASE_SLOT:
+    if name == PHASE:
         current.tag("phase", value)
 
 
