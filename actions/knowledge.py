@@ -41,3 +41,12 @@ class ActionShowCapabilities(AdvisorAction):
 
     def name(self) -> str:
         return "action_show_capabilities"
+
+
+class ActionExplainJob(AdvisorAction):
+    """The job of a cooperation officer (or the part of the map the question names)."""
+
+    act = advisor.JOB
+
+    def name(self) -> str:
+        return "action_explain_job"

@@ -176,4 +176,5 @@ SIMPLE_RESPONSES = {
     advisor.NO_OPTION: "utter_no_option",
     advisor.NO_SUGGESTION: "utter_no_suggestion",
     advisor.SHOW_CAPABILITIES: "utter_capabilities",
+    advisor.SHOW_JOB: "utter_job",
 }

@@ -15,13 +15,14 @@ import re
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
+from bot import focus
 from bot.kb.records import Mission, Phase, SearchHit, Suggestion
 from bot.kb.service import KnowledgeBase
 from bot.text import fold
 
 # Dialogue acts: what the rule that ran the action took the message for.
 PHASES, PHASE, MISSION, SITUATION = "phases", "phase", "mission", "situation"
-OUT_OF_SCOPE, FALLBACK, CHOOSE, CAPABILITIES = "out_of_scope", "fallback", "choose", "capabilities"
+OUT_OF_SCOPE, FALLBACK, CHOOSE, CAPABILITIES, JOB = "out_of_scope", "fallback", "choose", "capabilities", "job"
 WHY, EXAMPLE, DETAILS, NEXT, HOW, WHEN, PITFALLS = "why", "example", "details", "next", "how", "when", "pitfalls"
 FOLLOW_UPS = (WHY, EXAMPLE, DETAILS, NEXT, HOW, WHEN, PITFALLS)
 
@@ -39,6 +40,7 @@ NO_CONTEXT = "no_context"
 NO_OPTION = "no_option"
 NO_SUGGESTION = "no_suggestion"
 SHOW_CAPABILITIES = "show_capabilities"
+SHOW_JOB = "show_job"
 
 # Kinds of list the conversation last showed (slot ``last_list``).
 LIST_PHASES, LIST_MISSIONS = "phases", "missions"
@@ -51,7 +53,8 @@ WEAK = 5.0
 # A message with this many content terms or more says something of its own, even when the
 # NLU reads a follow-up or a rank reference in it.
 CONTENT_TERMS = 3
-# Below this share of words the knowledge base knows, an unsure message is about something else.
+# At or below this share of words the knowledge base knows, an unsure message is about
+# something else.
 KNOWN_SHARE = 0.6
 
 # Words that place a message in the officer's work: it is then never refused as out of scope.
@@ -63,8 +66,10 @@ _WORK_WORDS = re.compile(
     r"copil|cotech|comite technique|financeur|financeurs|subvention|subventions|leader|feder|convention|"
     r"charge de cooperation|chargee de cooperation|charge de mission|chargee de mission|technicien|techniciens|"
     r"maire|maires|conseil communautaire|dgs|mon poste|ma structure|nos structures|porteur|porteurs|"
-    r"plan d action|ingenierie|parc naturel|pays|president|presidente|presidents|vice president|conseiller|"
-    r"conseillers|conseil municipal|acteur|acteurs|habitants|services|agents)\b"
+    r"plan d action|ingenierie|parc naturel|pays|president|presidente|presidents|vice president|"
+    r"conseiller municipal|conseiller communautaire|conseillers|conseil municipal|acteur|acteurs|habitants|"
+    r"services|agents|metropole|mairie|mairies|"
+    r"communes|intercommunal|intercommunale)\b"
 )
 _RANK_WORDS = {
     "premier": 1, "premiere": 1, "1er": 1, "1ere": 1, "1re": 1,
@@ -134,7 +139,7 @@ class Advisor:
         chosen = self._choose(turn, words)
         if chosen is not None:
             return chosen
-        if turn.act == CHOOSE and self._size(turn.text) < CONTENT_TERMS:
+        if turn.act == CHOOSE and self._words(turn.text) < CONTENT_TERMS:
             return Decision(NO_OPTION)
         if turn.act in FOLLOW_UPS:
             return self._follow_up(turn)
@@ -142,6 +147,10 @@ class Advisor:
             return self._phases(turn)
         if turn.act == CAPABILITIES:
             return self._capabilities(turn)
+        if turn.act == JOB:
+            phase = self.kb.find_phase(turn.text)
+            # « les missions transversales du chargé de coopération » names a part of the map.
+            return Decision(SHOW_PHASE, phase=phase) if phase else Decision(SHOW_JOB)
         return self._content(turn)
 
     def _capabilities(self, turn: Turn) -> Decision:
@@ -159,7 +168,15 @@ class Advisor:
         """« la deuxième », « le 3 », « la dernière phase », « l'étape 2 »: one item of a list
         the conversation showed, when the message is mostly that reference."""
         index = rank_index(turn.rank, words)
-        if index is None or self._size(turn.text) >= CONTENT_TERMS:
+        if index is not None and self._words(turn.text) >= CONTENT_TERMS:
+            # « Après la mise en œuvre, il se passe quoi ? C'est quoi la dernière phase ? »: a
+            # sentence of its own that names a rank and a phase is still a reference.
+            sentence = next((clause for clause in focus.clauses(turn.text) if _is_phase_rank(clause.text)), None)
+            if sentence is None:
+                return None
+            words = fold(sentence.text).split()
+            index = rank_index(None, words)
+        if index is None:
             return None
         context = turn.context
         noun = _noun(words)
@@ -189,7 +206,7 @@ class Advisor:
                 return self._suggest(hits)
         if mission is not None:
             return Decision(FOLLOW_UP, mission=mission, aspect=turn.act)
-        if self._size(turn.text) >= 2:
+        if self._words(turn.text) >= 2:
             return self._content(turn)
         if turn.act == NEXT and context.phase and context.last_list == LIST_MISSIONS:
             phase = self._next_phase(context.phase)
@@ -245,11 +262,7 @@ class Advisor:
         )
         best = hits[0].score if hits else 0.0
         at_work = bool(turn.themes or _WORK_WORDS.search(fold(text).replace("'", " ")))
-        if not at_work and turn.act == OUT_OF_SCOPE and best < CONFIDENT:
-            return Decision(REFUSE)
-        if not at_work and turn.act == FALLBACK and (best < WEAK or self.kb.known_share(text) < KNOWN_SHARE):
-            return Decision(REFUSE)
-        if not at_work and best < WEAK and (best == 0.0 or not self._has_content(text)):
+        if not at_work and self._elsewhere(turn, text, best):
             return Decision(REFUSE)
         if turn.act in (MISSION, SITUATION) and best < CONFIDENT and self._talks_of_phases(text):
             phase = self.kb.find_phase(text)
@@ -269,6 +282,16 @@ class Advisor:
             return Decision(NO_SUGGESTION)
         return Decision(REPHRASE)
 
+    def _elsewhere(self, turn: Turn, text: str, best: float) -> bool:
+        """Whether a message with no word of the officer's work is about something else: the
+        NLU says so and the knowledge base is not sure; or the base knows few of its words and
+        matches none strongly; or it matches nothing at all."""
+        if best >= CONFIDENT:
+            return False
+        if turn.act == OUT_OF_SCOPE or (turn.act == FALLBACK and best < WEAK):
+            return True
+        return best == 0.0 and self._has_content(text) or self.kb.known_share(text) <= KNOWN_SHARE
+
     def _context_text(self, turn: Turn) -> str:
         """For a short message, the conversation it continues: the mission being discussed
         and the officer's previous message."""
@@ -282,6 +305,10 @@ class Advisor:
 
     def _has_content(self, text: str) -> bool:
         return self._size(text) >= 2
+
+    def _words(self, text: str) -> int:
+        """How many content words a message has besides a rank reference, known or not."""
+        return self.kb.word_count(text, ignore=REFERENCE_WORDS)
 
     def _size(self, text: str) -> int:
         """How many search terms a message carries besides a rank reference."""
@@ -333,6 +360,11 @@ def _aspect(text: str) -> Optional[str]:
         if any(f" {word} " in folded for word in words):
             return aspect
     return None
+
+
+def _is_phase_rank(text: str) -> bool:
+    words = fold(text).split()
+    return _noun(words) == "phase" and rank_index(None, words) is not None and len(words) <= 8
 
 
 def _noun(words: Sequence[str]) -> Optional[str]:

@@ -87,6 +87,11 @@ class SearchIndex:
                     terms.append(term)
         return terms
 
+    def word_count(self, text: str, ignore: Collection[str] = ()) -> int:
+        """How many content words a text has, known to the knowledge base or not."""
+        words = (surface for clause in clauses(text) for _candidates, surface in self._analyzer.words(clause.text))
+        return sum(surface not in ignore for surface in words)
+
     def known_share(self, text: str) -> float:
         """The share of a text's content words that the knowledge base's vocabulary has as
         they are (no typo or prefix guess): low for a question about something else."""

@@ -63,14 +63,14 @@ class KnowledgeBase:
         démarre tout juste » finds the alias « démarrer » (a longer name, such as « fin du
         projet », is not matched word by word: « projet » alone names no phase).
         """
-        folded = f" {fold(text)} "
+        folded = f" {_plain(text)} "
         if not folded.strip():
             return None
         phases = self.list_phases(include_transversal=True)
         best, best_size = None, 0
         for phase in phases:
             for name in (phase.id, phase.label, *phase.aliases):
-                name = fold(name)
+                name = _plain(name)
                 if name and f" {name} " in folded and len(name) > best_size:
                     best, best_size = phase, len(name)
         if best is not None:
@@ -117,6 +117,11 @@ class KnowledgeBase:
         """The search terms a text carries (stop words, punctuation, numbers and the
         accent-free words in ``ignore`` left out)."""
         return self._search_index().content_terms(text[:MAX_QUERY_CHARS], ignore) if text and text.strip() else []
+
+    def word_count(self, text: str, ignore: Collection[str] = ()) -> int:
+        """How many content words a text has (stop words and the words in ``ignore`` left
+        out), whether the knowledge base knows them or not."""
+        return self._search_index().word_count(text[:MAX_QUERY_CHARS], ignore) if text and text.strip() else 0
 
     def known_share(self, text: str) -> float:
         """The share of a text's content words the knowledge base knows (0 to 1)."""
@@ -185,6 +190,11 @@ class KnowledgeBase:
             raise KnowledgeBaseUnavailable(
                 "La base de connaissances est illisible ou n'a pas été construite : lancez « python -m bot.kb build »."
             ) from error
+
+
+def _plain(text: str) -> str:
+    """Folded, with elisions opened: « phase d'émergence » and « phase d emergence » match."""
+    return fold(text).replace("'", " ")
 
 
 def _reason(hit: SearchHit) -> str:

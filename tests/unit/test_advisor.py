@@ -120,3 +120,19 @@ def test_a_message_is_analysed_once(kb_url, message):
     parts = [clause.text for clause in clauses(message)]
     assert all(tokenizer.texts.count(part) == 1 for part in parts)
     assert len(parts) == 1 or message not in tokenizer.texts
+
+
+def test_a_rank_sentence_inside_a_longer_message_still_names_a_phase(decide):
+    decision = decide(Turn(advisor.PHASE, "Après la mise en œuvre, il se passe quoi ? C'est quoi la dernière phase ?"))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "sustainability"
+
+
+def test_a_question_on_the_job_that_names_a_part_of_the_map_gets_that_part(decide):
+    assert decide(Turn(advisor.JOB, "c'est quoi le métier de chargée de coopération ?")).kind == advisor.SHOW_JOB
+    decision = decide(Turn(advisor.JOB, "et les missions transversales de ce métier ?"))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "transversal"
+
+
+def test_phase_names_match_with_or_without_the_apostrophe(kb):
+    assert kb.find_phase("c'est quoi la phase d emergence ?").id == "emergence"
+    assert kb.find_phase("au tout début, en phase d'émergence, on fait quoi ?").id == "emergence"
