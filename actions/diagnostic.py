@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -24,16 +24,24 @@ STOP = {"requested_slot": None}
 
 
 class ActionStopDiagnostic(Action):
-    """The officer stopped the diagnostic: say so and forget its answers, so that the next
-    diagnostic starts afresh. (Clearing them when a diagnostic starts would make the form
-    validate the cleared slots at once.)"""
+    """The NLU read « cancel » during the diagnostic. If the words really ask to stop (« laisse
+    tomber », « stop », a button), the diagnostic stops and forgets its answers, so the next
+    one starts afresh; otherwise (« on veut que ça dure », taken for a cancel) the message is
+    handed to the form as the answer it is."""
 
     def name(self) -> str:
         return "action_stop_diagnostic"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        if text and not text.startswith("/") and not is_cancel(text):
+            return [FollowupAction("diagnostic_form")]
         dispatcher.utter_message(response="utter_diagnostic_cancelled")
-        return [SlotSet(slot, None) for slot in slots.DIAGNOSTIC_SLOTS]
+        return [
+            ActiveLoop(None),
+            SlotSet("requested_slot", None),
+            *[SlotSet(slot, None) for slot in slots.DIAGNOSTIC_SLOTS],
+        ]
 
 
 class ValidateDiagnosticForm(UsesKnowledgeBase, FormValidationAction):

@@ -145,7 +145,15 @@ def test_a_difficulty_the_knowledge_base_barely_matches_is_asked_again(kb, value
     assert result == {"diag_difficulty": None} and said == ["utter_invalid_diag_difficulty"]
 
 
-def test_stopping_the_diagnostic_forgets_its_answers(kb):
-    messages, events = run(ActionStopDiagnostic(), tracker_for("stop", slots=COMPLETE))
+@pytest.mark.parametrize("text", ["stop", "non laisse tomber, une autre fois", '/cancel'])
+def test_stopping_the_diagnostic_ends_the_form_and_forgets_its_answers(text):
+    messages, events = run(ActionStopDiagnostic(), tracker_for(text, intent="cancel", slots=COMPLETE))
     assert responses(messages) == ["utter_diagnostic_cancelled"]
-    assert slot_values(events) == {slot: None for slot in COMPLETE}
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    assert slot_values(events) == {"requested_slot": None, **{slot: None for slot in COMPLETE}}
+
+
+def test_an_answer_the_nlu_took_for_a_cancel_goes_back_to_the_form():
+    tracker = tracker_for("ça tourne depuis trois ans, on veut que ça dure", intent="cancel", slots=COMPLETE)
+    messages, events = run(ActionStopDiagnostic(), tracker)
+    assert messages == [] and events == [{"event": "followup", "name": "diagnostic_form", "timestamp": None}]
