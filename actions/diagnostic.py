@@ -118,14 +118,13 @@ class ActionDiagnosticPlan(KnowledgeAction):
             count=len(plan),
         )
         for rank, step in enumerate(plan, start=1):
-            mission = self.kb.get_mission(step.mission.id)
             dispatcher.utter_message(
                 response="utter_diagnostic_step",
                 rank=rank,
-                title=mission.title,
-                phase=mission.phase.label,
+                title=step.mission.title,
+                phase=step.mission.phase_label,
                 reason=step.reason,
-                first_step=mission.how[0],
+                first_step=step.first_step,
             )
         missions = [step.mission for step in plan]
         dispatcher.utter_message(response="utter_choose_mission", buttons=mission_buttons(missions))

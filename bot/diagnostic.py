@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-from bot.kb.records import Suggestion
+from bot.kb.records import MissionSummary
 from bot.kb.service import KnowledgeBase
 from bot.text import fold
 
@@ -52,20 +52,23 @@ _VAGUE = re.compile(
     r"(?: trop| vraiment| du tout| particulier)?$"
 )
 VAGUE_WORDS = 6
-MANY_PARTNERS = 4
+# Which missions the answers add to the plan, and why, is content: knowledge/diagnostic.yml.
 PLAN_SIZE = (3, 5)
-
-REASON_IMPOSED = "La coopération est née d'un cadre imposé par un financement : il faut en faire un projet partagé."
-REASON_IMPOSED_TRUST = "Un « mariage forcé » suscite des doutes : rassurer et montrer la valeur ajoutée."
-REASON_VOLUNTARY = "Une coopération voulue gagne à être structurée tôt : chef de file, gouvernance, fonctionnement."
-REASON_MANY_PARTNERS = "Avec {count} partenaires ou plus, la complexité multi-partenaires se pilote."
-REASON_PHASE = "Mission clé de la phase « {phase} » où vous vous trouvez."
 
 
 @dataclass(frozen=True)
 class Partners:
     count: Optional[int]
     kinds: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """A step of the plan: the mission, why it is proposed, and the first thing to do."""
+
+    mission: MissionSummary
+    reason: str
+    first_step: str
 
 
 def read_origin(text: str) -> Optional[str]:
@@ -108,27 +111,29 @@ def read_partners(text: str) -> Optional[Partners]:
 
 def build_plan(
     kb: KnowledgeBase, phase_id: str, partners: Optional[Partners], origin: Optional[str], difficulty: str
-) -> List[Suggestion]:
-    """3 to 5 ordered steps: the difficulty first, then what the origin, the number of
-    partners and the phase call for."""
+) -> List[PlanStep]:
+    """3 to 5 ordered steps: the difficulty first, then what the origin and the number of
+    partners add (knowledge/diagnostic.yml), then the key missions of the phase."""
     low, high = PLAN_SIZE
-    plan: List[Suggestion] = list(kb.suggest_next_steps(difficulty, phase_id, limit=2))
-    missions = {mission.id: mission for mission in kb.list_missions()}
-
-    def add(mission_id: str, reason: str) -> None:
-        if len(plan) < high and mission_id in missions and all(step.mission.id != mission_id for step in plan):
-            plan.append(Suggestion(missions[mission_id], reason, 0.0))
-
-    if origin == IMPOSED:
-        add("understand_cooperation_nature", REASON_IMPOSED)
-        add("build_trust", REASON_IMPOSED_TRUST)
-    elif origin == VOLUNTARY:
-        add("build_partnerships", REASON_VOLUNTARY)
-    if partners and (partners.count or 0) >= MANY_PARTNERS:
-        add("grasp_complexity", REASON_MANY_PARTNERS.format(count=MANY_PARTNERS))
+    rules = kb.get_diagnostic_rules()
     phase = kb.get_phase(phase_id)
+    values = {"phase": phase.label if phase else phase_id, "count": rules.many_partners_threshold}
+    plan: List[Tuple[MissionSummary, str]] = [
+        (step.mission, step.reason) for step in kb.suggest_next_steps(difficulty, phase_id, limit=2)
+    ]
+
+    def add(mission: MissionSummary, reason: str) -> None:
+        if len(plan) < high and all(chosen.id != mission.id for chosen, _ in plan):
+            plan.append((mission, reason.format(**values)))
+
+    added = {IMPOSED: rules.imposed, VOLUNTARY: rules.voluntary}.get(origin or "", ())
+    if partners and (partners.count or 0) >= rules.many_partners_threshold:
+        added += rules.many_partners
+    for rule in added:
+        add(rule.mission, rule.reason)
     for mission in kb.list_missions(phase_id, top_level=True):
         if len(plan) >= low:
             break
-        add(mission.id, REASON_PHASE.format(phase=phase.label))
-    return plan
+        add(mission, rules.phase_reason)
+    first_steps = kb.list_first_steps([mission.id for mission, _ in plan])
+    return [PlanStep(mission, reason, first) for (mission, reason), first in zip(plan, first_steps, strict=True)]

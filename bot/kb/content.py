@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -14,6 +15,10 @@ DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "knowledge"
 MISSION_TEXT_FIELDS = ("title", "map_label", "summary", "why", "example")
 MISSION_LIST_FIELDS = ("how", "pitfalls", "situations", "keywords")
 HOW_STEPS = (3, 6)
+# What can add missions to a diagnostic's plan (keys of diagnostic.yml), and the placeholders
+# a reason may hold.
+PLAN_TRIGGERS = ("imposed", "voluntary", "many_partners")
+REASON_FIELDS = ("phase", "count")
 
 
 class ContentError(ValueError):
@@ -59,11 +64,30 @@ class MissionContent:
 
 
 @dataclass(frozen=True)
+class PlanRuleContent:
+    """A mission the diagnostic adds to the plan when ``trigger`` holds, and why."""
+
+    trigger: str
+    mission_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DiagnosticContent:
+    """The rules of the diagnostic's plan (diagnostic.yml)."""
+
+    rules: Tuple[PlanRuleContent, ...]
+    many_partners: int
+    phase_reason: str
+
+
+@dataclass(frozen=True)
 class Content:
     phases: Tuple[PhaseContent, ...]
     missions: Tuple[MissionContent, ...]
     synonyms: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
     digest: str = ""
+    diagnostic: Optional[DiagnosticContent] = None
 
 
 def load_content(content_dir: Path = DEFAULT_CONTENT_DIR) -> Content:
@@ -75,9 +99,10 @@ def load_content(content_dir: Path = DEFAULT_CONTENT_DIR) -> Content:
     content_dir = Path(content_dir)
     phases_path = content_dir / "phases.yml"
     synonyms_path = content_dir / "synonymes.yml"
+    diagnostic_path = content_dir / "diagnostic.yml"
     mission_paths = sorted((content_dir / "missions").glob("*.yml"))
     digest = hashlib.sha256()
-    for path in [phases_path, synonyms_path, *mission_paths]:
+    for path in [phases_path, synonyms_path, diagnostic_path, *mission_paths]:
         if path.exists():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
 
@@ -95,7 +120,8 @@ def load_content(content_dir: Path = DEFAULT_CONTENT_DIR) -> Content:
         raise ContentError(content_dir / "missions", "missions", "aucune mission trouvée")
     _check_references(missions, content_dir)
     synonyms = _read_synonyms(synonyms_path) if synonyms_path.exists() else {}
-    return Content(tuple(phases), tuple(missions), synonyms, digest.hexdigest())
+    diagnostic = _read_diagnostic(diagnostic_path, {mission.id for mission in missions})
+    return Content(tuple(phases), tuple(missions), synonyms, digest.hexdigest(), diagnostic)
 
 
 def _read_yaml(path: Path):
@@ -199,6 +225,51 @@ def _read_synonyms(path: Path) -> Dict[str, Tuple[str, ...]]:
             raise ContentError(path, str(term), "expression et sens doivent être des textes non vides")
         synonyms[term.strip()] = tuple(value.strip() for value in values)
     return synonyms
+
+
+def _read_diagnostic(path: Path, mission_ids: set) -> DiagnosticContent:
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise ContentError(path, "fichier", "un dictionnaire de règles est attendu")
+    expected = (*PLAN_TRIGGERS, "phase_reason")
+    for key in data:
+        if key not in expected:
+            raise ContentError(path, str(key), f"clé inconnue (clés attendues : {', '.join(expected)})")
+    many = data.get("many_partners")
+    if not isinstance(many, dict):
+        raise ContentError(path, "many_partners", "les clés « threshold » et « missions » sont attendues")
+    threshold = many.get("threshold")
+    if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 2:
+        raise ContentError(path, "many_partners", "« threshold » doit être un nombre entier de partenaires (2 ou plus)")
+    lists = {"imposed": data.get("imposed"), "voluntary": data.get("voluntary"), "many_partners": many.get("missions")}
+    rules = []
+    for trigger, items in lists.items():
+        if not isinstance(items, list):
+            raise ContentError(path, trigger, "une liste de missions (« mission », « reason ») est attendue")
+        for position, item in enumerate(items):
+            entry = f"{trigger}, entrée n° {position + 1}"
+            if not isinstance(item, dict):
+                raise ContentError(path, entry, "un dictionnaire est attendu")
+            mission_id = _text(path, entry, item, "mission")
+            if mission_id not in mission_ids:
+                raise ContentError(
+                    path, trigger, f"mission inconnue : {mission_id!r} (renommée ? corrigez l'identifiant ici)"
+                )
+            rules.append(PlanRuleContent(trigger, mission_id, _reason(path, f"{trigger}, {mission_id}", item)))
+    return DiagnosticContent(tuple(rules), threshold, _reason(path, "phase_reason", data, "phase_reason"))
+
+
+def _reason(path: Path, entry: str, data: dict, name: str = "reason") -> str:
+    """A reason's text, whose only placeholders are those of REASON_FIELDS."""
+    text = _text(path, entry, data, name)
+    try:
+        placeholders = {parsed[1] for parsed in string.Formatter().parse(text) if parsed[1] is not None}
+    except ValueError:  # a lone brace
+        placeholders = {"{"}
+    if not placeholders <= set(REASON_FIELDS):
+        allowed = ", ".join(f"{{{placeholder}}}" for placeholder in REASON_FIELDS)
+        raise ContentError(path, entry, f"« {name} » : accolades inattendues (seuls {allowed} sont remplacés)")
+    return text
 
 
 def _entry_id(path: Path, entry, position: int) -> str:

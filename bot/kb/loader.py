@@ -14,7 +14,10 @@ from sqlalchemy.orm import Session
 from bot.kb.content import Content
 from bot.kb.models import (
     KB_TABLES,
+    MANY_PARTNERS_KEY,
+    PHASE_REASON_KEY,
     Base,
+    DiagnosticRuleRow,
     MetaRow,
     MissionLinkRow,
     MissionRow,
@@ -83,7 +86,16 @@ def build(engine: Engine, content: Content, analyzer: FrenchAnalyzer, force: boo
     with Session(engine) as session, session.begin():
         for table in reversed(KB_TABLES):
             session.execute(table.delete())
-        for model in (PhaseRow, MissionRow, MissionTextRow, MissionLinkRow, MissionTermRow, SynonymRow, MetaRow):
+        for model in (
+            PhaseRow,
+            MissionRow,
+            MissionTextRow,
+            MissionLinkRow,
+            MissionTermRow,
+            SynonymRow,
+            DiagnosticRuleRow,
+            MetaRow,
+        ):
             if rows[model]:
                 session.execute(insert(model), rows[model])
         # Links between missions are set once every mission exists (foreign keys).
@@ -186,5 +198,12 @@ def _rows(content: Content, analyzer: FrenchAnalyzer, digest: str) -> Dict[type,
         )
     for phrase, meanings in content.synonyms.items():
         rows[SynonymRow].extend(dict(phrase=phrase, meaning=meaning) for meaning in dict.fromkeys(meanings))
+    if content.diagnostic is not None:
+        rows[DiagnosticRuleRow].extend(
+            dict(trigger=rule.trigger, position=position, mission_id=rule.mission_id, reason=rule.reason)
+            for position, rule in enumerate(content.diagnostic.rules)
+        )
+        rows[MetaRow].append(dict(key=MANY_PARTNERS_KEY, value=str(content.diagnostic.many_partners)))
+        rows[MetaRow].append(dict(key=PHASE_REASON_KEY, value=content.diagnostic.phase_reason))
     rows[MetaRow].append(dict(key=DIGEST_KEY, value=digest))
     return rows

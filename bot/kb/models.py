@@ -7,6 +7,10 @@ from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
 
+# Keys of kb_meta holding the diagnostic's settings, beside its rules (knowledge/diagnostic.yml).
+MANY_PARTNERS_KEY = "diagnostic_many_partners"
+PHASE_REASON_KEY = "diagnostic_phase_reason"
+
 
 class PhaseRow(Base):
     __tablename__ = "kb_phases"
@@ -78,6 +82,19 @@ class SynonymRow(Base):
     meaning = Column(Text, primary_key=True)
 
 
+class DiagnosticRuleRow(Base):
+    """A mission the diagnostic adds to a plan when its trigger holds (knowledge/diagnostic.yml);
+    the many-partners threshold and the phase reason are kept in kb_meta."""
+
+    __tablename__ = "kb_diagnostic_rules"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    trigger = Column(String(32), nullable=False)
+    position = Column(Integer, nullable=False)
+    mission_id = Column(String(64), ForeignKey("kb_missions.id"), nullable=False)
+    reason = Column(Text, nullable=False)
+
+
 class MetaRow(Base):
     __tablename__ = "kb_meta"
 
@@ -92,5 +109,6 @@ KB_TABLES = [
     MissionLinkRow.__table__,
     MissionTermRow.__table__,
     SynonymRow.__table__,
+    DiagnosticRuleRow.__table__,
     MetaRow.__table__,
 ]

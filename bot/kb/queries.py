@@ -5,13 +5,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.kb.models import MissionLinkRow, MissionRow, MissionTermRow, MissionTextRow, PhaseRow, SynonymRow
-from bot.kb.records import Mission, MissionSummary, Phase
+from bot.kb.models import (
+    MANY_PARTNERS_KEY,
+    PHASE_REASON_KEY,
+    DiagnosticRuleRow,
+    MetaRow,
+    MissionLinkRow,
+    MissionRow,
+    MissionTermRow,
+    MissionTextRow,
+    PhaseRow,
+    SynonymRow,
+)
+from bot.kb.records import DiagnosticRules, Mission, MissionSummary, Phase, PlanRule
 
 
 def list_phases(session: Session, include_transversal: bool = False) -> List[Phase]:
@@ -81,6 +92,42 @@ def get_mission(session: Session, mission_id: str) -> Optional[Mission]:
         next=summaries.get(row.next_id),
         parent=summaries.get(row.parent_id),
         children=tuple(summaries[child] for child in children),
+    )
+
+
+def list_first_steps(session: Session, mission_ids: Sequence[str]) -> List[str]:
+    """The first "how" step of each mission, in the order given ("" for an unknown id)."""
+    statement = select(MissionTextRow.mission_id, MissionTextRow.text).where(
+        MissionTextRow.kind == "how", MissionTextRow.position == 0, MissionTextRow.mission_id.in_(set(mission_ids))
+    )
+    first = dict(session.execute(statement).all())
+    return [first.get(mission_id, "") for mission_id in mission_ids]
+
+
+def get_diagnostic_rules(session: Session) -> Optional[DiagnosticRules]:
+    """The rules of the diagnostic's plan, or ``None`` if this database was built without them."""
+    settings = dict(
+        session.execute(
+            select(MetaRow.key, MetaRow.value).where(MetaRow.key.in_((MANY_PARTNERS_KEY, PHASE_REASON_KEY)))
+        ).all()
+    )
+    if len(settings) < 2:
+        return None
+    statement = (
+        select(DiagnosticRuleRow.trigger, DiagnosticRuleRow.reason, MissionRow, PhaseRow.label)
+        .join(MissionRow, DiagnosticRuleRow.mission_id == MissionRow.id)
+        .join(PhaseRow, MissionRow.phase_id == PhaseRow.id)
+        .order_by(DiagnosticRuleRow.position)
+    )
+    rules: Dict[str, List[PlanRule]] = defaultdict(list)
+    for trigger, reason, row, label in session.execute(statement):
+        rules[trigger].append(PlanRule(_summary(row, label), reason))
+    return DiagnosticRules(
+        imposed=tuple(rules["imposed"]),
+        voluntary=tuple(rules["voluntary"]),
+        many_partners=tuple(rules["many_partners"]),
+        many_partners_threshold=int(settings[MANY_PARTNERS_KEY]),
+        phase_reason=settings[PHASE_REASON_KEY],
     )
 
 

@@ -65,3 +65,25 @@ class Suggestion:
     mission: MissionSummary
     reason: str
     score: float
+
+
+@dataclass(frozen=True)
+class PlanRule:
+    """A mission the diagnostic adds to a plan, with the sentence that says why."""
+
+    mission: MissionSummary
+    reason: str
+
+
+@dataclass(frozen=True)
+class DiagnosticRules:
+    """What the answers to the diagnostic add to its plan (knowledge/diagnostic.yml).
+
+    A reason may hold ``{phase}`` (the officer's phase) and ``{count}`` (the threshold).
+    """
+
+    imposed: Tuple[PlanRule, ...]
+    voluntary: Tuple[PlanRule, ...]
+    many_partners: Tuple[PlanRule, ...]
+    many_partners_threshold: int
+    phase_reason: str

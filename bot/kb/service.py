@@ -10,7 +10,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.kb import queries
 from bot.kb.db import make_engine, make_session_factory
-from bot.kb.records import Mission, MissionSummary, Phase, SearchHit, Suggestion
+from bot.kb.records import DiagnosticRules, Mission, MissionSummary, Phase, SearchHit, Suggestion
 from bot.kb.search import SearchIndex
 from bot.text import FrenchAnalyzer, default_analyzer, fold
 
@@ -98,6 +98,24 @@ class KnowledgeBase:
     def get_mission(self, mission_id: str) -> Optional[Mission]:
         """A mission with its competences, advice, pitfalls, example and links, or ``None``."""
         return self._read(queries.get_mission, mission_id)
+
+    def list_first_steps(self, mission_ids: Sequence[str]) -> List[str]:
+        """The first "how" step of each mission, in the order given, in one read ("" for an
+        unknown id)."""
+        return self._read(queries.list_first_steps, list(mission_ids)) if mission_ids else []
+
+    def get_diagnostic_rules(self) -> DiagnosticRules:
+        """What the diagnostic's answers add to its plan (knowledge/diagnostic.yml).
+
+        Raises:
+            KnowledgeBaseUnavailable: the database was built without them (by older code).
+        """
+        rules = self._read(queries.get_diagnostic_rules)
+        if rules is None:
+            raise KnowledgeBaseUnavailable(
+                "La base de connaissances n'a pas les règles du diagnostic : lancez « python -m bot.kb build »."
+            )
+        return rules
 
     def find_missions(
         self, text: str, limit: int = 5, phase_id: Optional[str] = None, context: str = ""

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
-from bot.kb.content import ContentError, load_content
-from bot.kb.db import make_engine
+from bot.kb.content import PLAN_TRIGGERS, ContentError, load_content
+from bot.kb.db import make_engine, make_session_factory
 from bot.kb.loader import build, stored_digest
-from bot.kb.models import MissionRow, MissionTermRow, MissionTextRow, PhaseRow
+from bot.kb.models import DiagnosticRuleRow, MetaRow, MissionRow, MissionTermRow, MissionTextRow, PhaseRow
+from bot.kb.service import KnowledgeBase, KnowledgeBaseUnavailable
 
 
 def counts(engine):
@@ -73,3 +74,44 @@ def test_mission_links_are_stored(engine, content, analyzer):
         lead = session.get(MissionRow, "identify_lead_partner")
         assert lead.parent_id == "build_partnerships"
         assert lead.next_id is not None
+
+
+def test_diagnostic_rules_are_served_from_the_database_not_the_yaml(engine, analyzer, content_copy, monkeypatch):
+    content = load_content(content_copy)
+    build(engine, content, analyzer)
+    (content_copy / "diagnostic.yml").unlink()
+    monkeypatch.setattr("bot.kb.content._read_yaml", lambda path: pytest.fail(f"YAML lu à la requête : {path}"))
+    rules = KnowledgeBase(make_session_factory(engine)).get_diagnostic_rules()
+    stored = [(trigger, rule.mission.id, rule.reason) for trigger in PLAN_TRIGGERS for rule in getattr(rules, trigger)]
+    assert stored == [(rule.trigger, rule.mission_id, rule.reason) for rule in content.diagnostic.rules]
+    assert rules.imposed[0].mission.title and rules.imposed[0].mission.phase_label
+    assert (rules.many_partners_threshold, rules.phase_reason) == (4, content.diagnostic.phase_reason)
+
+
+def test_build_if_changed_rebuilds_when_the_diagnostic_rules_change(engine, content, analyzer, content_copy):
+    build(engine, content, analyzer)
+    path = content_copy / "diagnostic.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("threshold: 4", "threshold: 6"), encoding="utf-8")
+    assert not build(engine, load_content(content_copy), analyzer, force=False).skipped
+    assert KnowledgeBase(make_session_factory(engine)).get_diagnostic_rules().many_partners_threshold == 6
+
+
+def test_a_database_built_without_diagnostic_rules_asks_for_a_build(engine, content, analyzer):
+    build(engine, content, analyzer)
+    with Session(engine) as session, session.begin():
+        session.execute(delete(MetaRow).where(MetaRow.key != "content_digest"))
+        session.execute(delete(DiagnosticRuleRow))
+    with pytest.raises(KnowledgeBaseUnavailable, match="python -m bot.kb build"):
+        KnowledgeBase(make_session_factory(engine)).get_diagnostic_rules()
+
+
+def test_first_steps_of_several_missions_come_in_one_query(engine, content, analyzer):
+    build(engine, content, analyzer)
+    kb = KnowledgeBase(make_session_factory(engine))
+    ids = ["build_trust", "inconnue", "identify_lead_partner", "grasp_complexity"]
+    statements = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    first_steps = kb.list_first_steps(ids)
+    assert len([sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]) == 1
+    how = {mission.id: mission.how[0] for mission in content.missions}
+    assert first_steps == [how["build_trust"], "", how["identify_lead_partner"], how["grasp_complexity"]]
