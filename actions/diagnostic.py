@@ -88,8 +88,8 @@ class ValidateDiagnosticForm(UsesKnowledgeBase, FormValidationAction):
         text = " ".join(str(value or "").split())[:500]
         if is_cancel(text):
             return STOP
-        hits = [] if text.startswith("/") else self.kb.find_missions(text, limit=1)
-        if not hits or hits[0].score < WEAK or is_vague(text):
+        hits = [] if text.startswith("/") else self.kb.find_missions(text, limit=3)
+        if not hits or max(hit.score for hit in hits) < WEAK or is_vague(text):
             dispatcher.utter_message(response="utter_invalid_diag_difficulty")
             return {slots.DIAG_DIFFICULTY: None}
         return {slots.DIAG_DIFFICULTY: text}

@@ -158,7 +158,7 @@ class Advisor:
         also describes a situation gets advice on it."""
         if self._size(turn.text) >= CONTENT_TERMS:
             hits = self.kb.find_missions(turn.text, limit=8)
-            if hits and hits[0].score >= CONFIDENT:
+            if hits and _best(hits) >= CONFIDENT:
                 return self._suggest(hits)
         return Decision(SHOW_CAPABILITIES)
 
@@ -202,7 +202,7 @@ class Advisor:
         mission = self.kb.get_mission(context.current_mission) if context.current_mission else None
         if self._size(turn.text) >= CONTENT_TERMS:
             hits = self.kb.find_missions(turn.text, limit=8, phase_id=context.phase)
-            if hits and hits[0].score >= CONFIDENT and (mission is None or hits[0].mission.id != mission.id):
+            if hits and _best(hits) >= CONFIDENT and (mission is None or hits[0].mission.id != mission.id):
                 return self._suggest(hits)
         if mission is not None:
             return Decision(FOLLOW_UP, mission=mission, aspect=turn.act)
@@ -233,7 +233,7 @@ class Advisor:
             return Decision(SHOW_PHASE, phase=phase)
         if self._size(turn.text) >= 2:
             hits = self.kb.find_missions(turn.text, limit=8)
-            if hits and hits[0].score >= CONFIDENT:
+            if hits and _best(hits) >= CONFIDENT:
                 mission = self.kb.get_mission(hits[0].mission.id)
                 if self._talks_of_phases(turn.text):
                     return Decision(FOLLOW_UP, mission=mission, aspect=WHEN)
@@ -260,7 +260,7 @@ class Advisor:
         hits = self.kb.find_missions(
             text, limit=8, phase_id=turn.phase_id or context.phase, context=self._context_text(turn)
         )
-        best = hits[0].score if hits else 0.0
+        best = max((hit.score for hit in hits), default=0.0)
         at_work = bool(turn.themes or _WORK_WORDS.search(fold(text).replace("'", " ")))
         if not at_work and self._elsewhere(turn, text, best):
             return Decision(REFUSE)
@@ -325,6 +325,12 @@ class Advisor:
     def _suggest(self, hits: Sequence[SearchHit]) -> Decision:
         suggestions = tuple(self.kb.suggestions(hits))
         return Decision(SUGGEST, suggestions=suggestions) if suggestions else Decision(NO_SUGGESTION)
+
+
+def _best(hits: Sequence[SearchHit]) -> float:
+    """The highest search score among hits (the first hit is the most relevant, which
+    also weighs the content classifier, not always the highest score)."""
+    return max(hit.score for hit in hits)
 
 
 def rank_index(rank: Optional[str], words: Sequence[str]) -> Optional[int]:

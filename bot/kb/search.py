@@ -14,8 +14,9 @@ from typing import Collection, Dict, FrozenSet, List, Optional, Sequence, Tuple
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import extractOne
 
-from bot.focus import clauses
+from bot.focus import clauses, focus_text
 from bot.kb.queries import SearchRows
+from bot.kb.ranker import ContentRanker
 from bot.kb.records import MissionSummary, SearchHit
 from bot.text import FrenchAnalyzer, fold
 
@@ -61,6 +62,10 @@ class SearchIndex:
             if fold(phrase)
         ]
         self._meaning_terms: Dict[str, List[str]] = {}
+        self._ranker = ContentRanker(
+            [(mission_id, text) for mission_id, items in rows.snippets.items() for _kind, text, _terms in items]
+            + [(mission.id, mission.summary) for mission in rows.missions]
+        )
 
     def query_terms(self, text: str) -> List[str]:
         """The known index terms a question maps to, after synonyms, typos and elisions."""
@@ -116,7 +121,11 @@ class SearchIndex:
         return weights
 
     def search(self, text: str, limit: int = 5, phase_id: Optional[str] = None, context: str = "") -> List[SearchHit]:
-        """Missions ranked by relevance to ``text`` (best first), with the text that matched."""
+        """Missions ranked by relevance to ``text`` (best first), with the text that matched.
+
+        A hit's ``score`` is the search's own (what thresholds compare); the order also weighs
+        the content classifier's opinion, so the first hit need not have the highest score.
+        """
         query = self.weighted_terms(text, context)
         if not query:
             return []
@@ -145,8 +154,20 @@ class SearchIndex:
                     matched_kind=snippet.kind if snippet else "",
                 )
             )
-        hits.sort(key=lambda hit: (-hit.score, self._order[hit.mission.id]))
-        return hits[:limit]
+        return self._rerank(text, hits)[:limit]
+
+    def _rerank(self, text: str, hits: List[SearchHit]) -> List[SearchHit]:
+        """The missions found, best first: the search's score (relative to the best one) and
+        the content classifier's opinion (bot.kb.ranker) count equally."""
+        if not hits:
+            return hits
+        best = max(hit.score for hit in hits)
+        likeness = self._ranker.scores(focus_text(text))
+
+        def relevance(hit: SearchHit) -> float:
+            return hit.score / best + likeness.get(hit.mission.id, 0.0)
+
+        return sorted(hits, key=lambda hit: (-relevance(hit), self._order[hit.mission.id]))
 
     def _best_snippet(self, mission_id: str, query: Dict[str, float]) -> Tuple[Optional[Snippet], float]:
         """The situation, competence or keyword the question covers best, and how strongly.

@@ -163,7 +163,8 @@ class KnowledgeBase:
         """
         suggestions: List[Suggestion] = []
         if hits:
-            floor = 0.0 if keep_all else max(MIN_SUGGESTION_SCORE, hits[0].score * RELATIVE_SUGGESTION_SCORE)
+            best = max(hit.score for hit in hits)
+            floor = 0.0 if keep_all else max(MIN_SUGGESTION_SCORE, best * RELATIVE_SUGGESTION_SCORE)
             for hit in hits:
                 if hit.score >= floor and len(suggestions) < limit:
                     suggestions.append(Suggestion(hit.mission, _reason(hit), hit.score))

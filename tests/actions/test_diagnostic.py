@@ -145,7 +145,7 @@ def test_a_difficulty_the_knowledge_base_barely_matches_is_asked_again(kb, value
     assert result == {"diag_difficulty": None} and said == ["utter_invalid_diag_difficulty"]
 
 
-@pytest.mark.parametrize("text", ["stop", "non laisse tomber, une autre fois", '/cancel'])
+@pytest.mark.parametrize("text", ["stop", "non laisse tomber, une autre fois", "/cancel"])
 def test_stopping_the_diagnostic_ends_the_form_and_forgets_its_answers(text):
     messages, events = run(ActionStopDiagnostic(), tracker_for(text, intent="cancel", slots=COMPLETE))
     assert responses(messages) == ["utter_diagnostic_cancelled"]
