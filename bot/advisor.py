@@ -80,6 +80,7 @@ _RANK_WORDS = {
 }  # fmt: skip
 _LAST_WORDS = ("dernier", "derniere", "last")
 _PHASE_NOUNS = ("phase", "phases")
+_THIS_PHASE = re.compile(r"\b(?:cette (?:phase|etape|periode)|ce stade|ce moment la|a ce moment)\b")
 _STEP_NOUNS = ("etape", "etapes")
 _MISSION_NOUNS = ("mission", "missions", "piste", "pistes", "proposition", "option", "choix", "point")
 # The words that make a rank reference (« la deuxième phase »), not counted as content.
@@ -208,7 +209,7 @@ class Advisor:
             return Decision(FOLLOW_UP, mission=mission, aspect=turn.act)
         if self._words(turn.text) >= 2:
             return self._content(turn)
-        if turn.act == NEXT and context.phase and context.last_list == LIST_MISSIONS:
+        if turn.act == NEXT and context.phase and context.last_list in (LIST_MISSIONS, LIST_PHASES):
             phase = self._next_phase(context.phase)
             if phase is not None:
                 return Decision(SHOW_PHASE, phase=phase)
@@ -229,6 +230,13 @@ class Advisor:
         phases gets that mission; otherwise the overview."""
         phase = self.kb.get_phase(turn.phase_id) if turn.phase_id else None
         phase = phase or self.kb.find_phase(turn.text)
+        if phase is None and turn.context.phase and _THIS_PHASE.search(fold(turn.text).replace("'", " ")):
+            # « et concrètement dans cette phase, pour les partenaires ? »: the phase just shown.
+            if self._size(turn.text) >= 2:
+                hits = self.kb.find_missions(turn.text, limit=8, phase_id=turn.context.phase)
+                if hits:
+                    return self._suggest(hits)
+            phase = self.kb.get_phase(turn.context.phase)
         if phase is not None:
             return Decision(SHOW_PHASE, phase=phase)
         if self._size(turn.text) >= 2:

@@ -136,3 +136,18 @@ def test_a_question_on_the_job_that_names_a_part_of_the_map_gets_that_part(decid
 def test_phase_names_match_with_or_without_the_apostrophe(kb):
     assert kb.find_phase("c'est quoi la phase d emergence ?").id == "emergence"
     assert kb.find_phase("au tout début, en phase d'émergence, on fait quoi ?").id == "emergence"
+
+
+def test_this_phase_means_the_phase_just_shown(decide):
+    context = Context(phase="implementation", last_list=advisor.LIST_MISSIONS)
+    decision = decide(
+        Turn(advisor.PHASES, "et dans cette phase, on s'organise comment entre partenaires ?", context=context)
+    )
+    assert decision.kind == advisor.SUGGEST
+    assert all(suggestion.mission.phase_id == "implementation" for suggestion in decision.suggestions[:1])
+
+
+def test_next_after_a_phase_chosen_from_the_overview_is_the_next_phase(decide):
+    context = Context(phase="prerequisites", last_list=advisor.LIST_PHASES)
+    decision = decide(Turn(advisor.NEXT, "ok, et la suivante ?", context=context))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "emergence"
