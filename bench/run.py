@@ -29,7 +29,7 @@ import yaml
 from bench import components, review
 from bench.load import LoadResult, run_load
 from bench.nlu_compare import macro_f1
-from bot.evaluation import evaluate, load_questions, mission_titles, post_message
+from bot.evaluation import DEFAULT_SETS, SETS, content_labels, evaluate, load_questions, post_message
 from tests.stack import START_TIMEOUT, Stack, free_port, http_ok
 
 REPO = Path(__file__).resolve().parents[1]
@@ -270,7 +270,10 @@ def render(results: dict) -> str:
         "",
         "| mesure | valeur |",
         "| --- | --- |",
-        f"| jeu d'évaluation (143 questions, `make eval`) | {results['evaluation']:.1%} |",
+        *[
+            f"| jeu d'évaluation « {name} » ({count} cas, `make eval`) : score / top-1 | {score:.1%} / {top1:.1%} |"
+            for name, (count, score, top1) in results["evaluation"].items()
+        ],
         f"| macro-F1 du NLU, validation croisée à 3 plis | {results['macro_f1']:.3f} |",
         "",
         "### Objectifs",
@@ -356,7 +359,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             "écriture du tracker store SQL (SQLite)": components.tracker_store_write(),
         }
         log("exactitude…")
-        results["evaluation"] = evaluate(stack.rasa_url, load_questions(), mission_titles()).score
+        results["evaluation"] = {}
+        for name in DEFAULT_SETS:
+            report = evaluate(stack.rasa_url, load_questions(SETS[name]), content_labels())
+            results["evaluation"][name] = (len(report.outcomes), report.score, report.top1)
     finally:
         stack.stop()
         os.killpg(baseline.pid, signal.SIGKILL)
