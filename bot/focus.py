@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import List, Tuple
 
 from bot.text import fold as _fold
@@ -86,6 +87,16 @@ class Clause:
 
 def clauses(text: str) -> List[Clause]:
     """The clauses of a message with the weight each should have in a search."""
+    return list(_clauses(text or ""))
+
+
+@lru_cache(maxsize=1024)
+def _clauses(text: str) -> Tuple[Clause, ...]:
+    """clauses(), remembered: a message is weighed once however often it is read."""
+    return tuple(_weigh(text))
+
+
+def _weigh(text: str) -> List[Clause]:
     pieces: List[Tuple[str, bool]] = []
     for sentence in _SENTENCES.split(text or ""):
         parts = [part for part in _CONTRAST.split(sentence) if part and part.strip(" ,")]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Collection, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from rapidfuzz.distance import Levenshtein
@@ -37,6 +38,7 @@ class Snippet:
     kind: str
     text: str
     terms: FrozenSet[str]
+    weight: float = 0.0  # the sum of its terms' idf, the denominator of its coverage
 
 
 class SearchIndex:
@@ -55,7 +57,32 @@ class SearchIndex:
                 document_frequency[term] = document_frequency.get(term, 0) + 1
         count = max(len(self._weights), 1)
         self._idf = {term: math.log(1 + count / df) for term, df in document_frequency.items()}
-        self._vocabulary = sorted(self._idf)
+        # Each mission's snippets by term, each with its idf total computed once; the order of
+        # the snippets is kept, so ties are broken as before.
+        self._snippets_by_term: Dict[str, Dict[str, List[Snippet]]] = {}
+        for mission_id, snippets in self._snippets.items():
+            for index, snippet in enumerate(snippets):
+                snippet = Snippet(
+                    snippet.kind, snippet.text, snippet.terms, sum(self._idf.get(t, 0.0) for t in snippet.terms)
+                )
+                snippets[index] = snippet
+                for term in snippet.terms:
+                    self._snippets_by_term.setdefault(mission_id, {}).setdefault(term, []).append(snippet)
+        self._snippet_order = {
+            mission_id: {id(snippet): index for index, snippet in enumerate(snippets)}
+            for mission_id, snippets in self._snippets.items()
+        }
+        # Typo tolerance compares a word with the known terms one edit away, so only with
+        # terms of its length give or take one: the vocabulary is bucketed by length.
+        by_length: Dict[int, List[str]] = {}
+        for term in self._idf:
+            by_length.setdefault(len(term), []).append(term)
+        self._near: Dict[int, List[str]] = {
+            size: sorted(term for near in (size - 1, size, size + 1) for term in by_length.get(near, ()))
+            for size in range(MIN_FUZZY, max(by_length, default=0) + 2)
+        }
+        # Officers reuse the same words: a word's resolution is remembered.
+        self._resolve = lru_cache(maxsize=50_000)(self._resolve_uncached)
         self._synonyms = [
             (re.compile(rf"\b{re.escape(fold(phrase))}\b"), meaning)
             for phrase, meaning in rows.synonyms
@@ -71,7 +98,7 @@ class SearchIndex:
         """The known index terms a question maps to, after synonyms, typos and elisions."""
         terms: List[str] = []
         for candidates in self._analyzer.term_variants(text):
-            term = self._resolve(candidates)
+            term = self._resolve(tuple(candidates))
             if term and term not in terms:
                 terms.append(term)
         for meaning in self._meanings(text):
@@ -87,7 +114,7 @@ class SearchIndex:
         terms: List[str] = []
         for clause in clauses(text):
             for candidates, surface in self._analyzer.words(clause.text):
-                term = None if surface in ignore else self._resolve(candidates)
+                term = None if surface in ignore else self._resolve(tuple(candidates))
                 if term and term not in terms:
                     terms.append(term)
         return terms
@@ -177,11 +204,12 @@ class SearchIndex:
         (one shared word is weak evidence).
         """
         best, best_strength = None, 0.0
-        for snippet in self._snippets.get(mission_id, ()):
+        by_term = self._snippets_by_term.get(mission_id, {})
+        candidates = {id(snippet): snippet for term in query if term in by_term for snippet in by_term[term]}
+        order = self._snippet_order.get(mission_id, {})
+        for snippet in sorted(candidates.values(), key=lambda snippet: order[id(snippet)]):
             shared = snippet.terms & query.keys()
-            if not shared:
-                continue
-            total = sum(self._idf.get(term, 0.0) for term in snippet.terms)
+            total = snippet.weight
             coverage = sum(self._idf[term] * query[term] for term in shared) / total if total else 0.0
             if coverage < SNIPPET_COVERAGE:
                 continue
@@ -192,7 +220,7 @@ class SearchIndex:
                 best, best_strength = snippet, strength
         return best, best_strength
 
-    def _resolve(self, candidates: Sequence[str]) -> Optional[str]:
+    def _resolve_uncached(self, candidates: Sequence[str]) -> Optional[str]:
         for candidate in candidates:
             if candidate in self._idf:
                 return candidate
@@ -203,7 +231,8 @@ class SearchIndex:
         for candidate in candidates:
             if len(candidate) < MIN_FUZZY:
                 continue
-            match = extractOne(candidate, self._vocabulary, scorer=Levenshtein.distance, score_cutoff=1)
+            near = self._near.get(len(candidate), ())
+            match = extractOne(candidate, near, scorer=Levenshtein.distance, score_cutoff=1)
             if match:
                 return match[0]
         return None
