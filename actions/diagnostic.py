@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import slots
 from actions.base import KnowledgeAction, UsesKnowledgeBase, latest_entity
-from actions.rendering import mission_buttons
+from actions.rendering import mission_buttons, offered
 from bot.advisor import WEAK
 from bot.diagnostic import IMPOSED, build_plan, is_cancel, is_vague, read_origin, read_partners
 
@@ -129,7 +129,7 @@ class ActionDiagnosticPlan(KnowledgeAction):
         missions = [step.mission for step in plan]
         dispatcher.utter_message(response="utter_choose_mission", buttons=mission_buttons(missions))
         return [
-            SlotSet(slots.LAST_MISSIONS, [mission.id for mission in missions]),
+            *offered(missions),  # « la deuxième » now means the plan's second step
             SlotSet(slots.CURRENT_MISSION, missions[0].id if missions else None),
             *[SlotSet(slot, None) for slot in slots.DIAGNOSTIC_SLOTS],
         ]

@@ -116,6 +116,7 @@ def test_plan_gives_three_to_five_steps_and_clears_the_answers(kb):
     values = slot_values(events)
     assert all(values[slot] is None for slot in COMPLETE)
     assert values["last_missions"] == [button["payload"].split('"')[3] for button in messages[-1]["buttons"]]
+    assert values["last_list"] == "missions"
 
 
 @pytest.mark.parametrize("missing", ["diag_phase", "diag_difficulty"])
