@@ -14,7 +14,6 @@ import uuid
 import pytest
 
 from bot.evaluation import post_message, send
-from tests.conftest import REPO_ROOT
 from tests.http.bad_inputs import corpus
 from tests.stack import Stack
 
@@ -40,12 +39,9 @@ def post(stack, raw: bytes):
         return error.code, json.loads(error.read())
 
 
-def logged_user_messages(sender: str) -> int:
-    with sqlite3.connect(REPO_ROOT / "var" / "tracker.sqlite3") as connection:
-        (count,) = connection.execute(
-            "select count(*) from events where sender_id = ? and type_name = 'user'", (sender,)
-        ).fetchone()
-    return count
+def logged_user_messages(stack, sender: str) -> int:
+    """How many user messages of ``sender`` the stack's own conversation log holds."""
+    return len(stack.user_messages(sender))
 
 
 def test_every_hostile_input_gets_french_or_a_clean_refusal_and_nothing_is_lost(stack):
@@ -60,7 +56,7 @@ def test_every_hostile_input_gets_french_or_a_clean_refusal_and_nothing_is_lost(
                 problems.append(f"{label} : réponse vide ou statut {status}")
             elif any(ENGLISH.search(text) for text in texts):
                 problems.append(f"{label} : réponse en anglais {texts}")
-            elif logged_user_messages(sender) != 1:
+            elif logged_user_messages(stack, sender) != 1:
                 problems.append(f"{label} : message absent du journal des conversations")
         elif status != 400 or not payload.get("erreur") or ENGLISH.search(payload["erreur"]):
             problems.append(f"{label} : attendu un refus 400 en français, reçu {status} {payload}")
@@ -72,7 +68,7 @@ def test_every_hostile_input_gets_french_or_a_clean_refusal_and_nothing_is_lost(
 def test_long_message_is_cut_and_marked_in_the_log(stack):
     sender = f"long-{uuid.uuid4().hex[:8]}"
     post_message(stack.rasa_url, sender, "personne ne veut piloter " * 400)
-    with sqlite3.connect(REPO_ROOT / "var" / "tracker.sqlite3") as connection:
+    with sqlite3.connect(stack.tracker_path) as connection:
         (data,) = connection.execute(
             "select data from events where sender_id = ? and type_name = 'user'", (sender,)
         ).fetchone()
