@@ -121,11 +121,6 @@ def latest_entity(tracker: Tracker, entity: str) -> Optional[str]:
     return str(value) if value is not None else None
 
 
-def phase_context(tracker: Tracker) -> Optional[str]:
-    """The phase named in the latest message, else the one the conversation is in."""
-    return latest_entity(tracker, slots.PHASE_ENTITY) or tracker.get_slot(slots.PHASE)
-
-
 def user_text(tracker: Tracker) -> str:
     """The latest user message, or "" for a button payload ("/intent{...}")."""
     text = (tracker.latest_message or {}).get("text") or ""
