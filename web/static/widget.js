@@ -334,6 +334,7 @@
       });
       socket.on("session_confirm", function () {
         self.ready = true;
+        self.stale = false;
         self.setStatus("");
         if (!self.state.history.length && !self.pending.length && settings.initialMessage) {
           self.send(settings.initialMessage, null);
@@ -345,6 +346,9 @@
         });
       });
       socket.on("bot_uttered", function (message) {
+        // After « Nouvelle conversation », replies of the old conversation still on their way
+        // (sent before the server moved this connection to the new one) are not shown.
+        if (self.stale) return;
         self.receive(message);
       });
       socket.on("disconnect", function () {
@@ -455,6 +459,7 @@
     window.clearTimeout(this.replyTimer);
     if (this.socket) {
       this.ready = false;
+      this.stale = true;
       this.socket.emit("session_request", { session_id: this.state.sessionId });
     } else {
       this.connect();
