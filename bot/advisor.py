@@ -18,7 +18,7 @@ from typing import List, Optional, Sequence, Tuple
 from bot import focus
 from bot.kb.records import Mission, Phase, SearchHit, Suggestion
 from bot.kb.service import KnowledgeBase
-from bot.text import fold
+from bot.text import fold, plain
 
 # Dialogue acts: what the rule that ran the action took the message for.
 PHASES, PHASE, MISSION, SITUATION = "phases", "phase", "mission", "situation"
@@ -230,7 +230,7 @@ class Advisor:
         phases gets that mission; otherwise the overview."""
         phase = self.kb.get_phase(turn.phase_id) if turn.phase_id else None
         phase = phase or self.kb.find_phase(turn.text)
-        if phase is None and turn.context.phase and _THIS_PHASE.search(fold(turn.text).replace("'", " ")):
+        if phase is None and turn.context.phase and _THIS_PHASE.search(plain(turn.text)):
             # « et concrètement dans cette phase, pour les partenaires ? »: the phase just shown.
             if self._size(turn.text) >= 2:
                 hits = self.kb.find_missions(turn.text, limit=8, phase_id=turn.context.phase)
@@ -269,7 +269,7 @@ class Advisor:
             text, limit=8, phase_id=turn.phase_id or context.phase, context=self._context_text(turn)
         )
         best = max((hit.score for hit in hits), default=0.0)
-        at_work = bool(turn.themes or _WORK_WORDS.search(fold(text).replace("'", " ")))
+        at_work = bool(turn.themes or _WORK_WORDS.search(plain(text)))
         if not at_work and self._elsewhere(turn, text, best):
             return Decision(REFUSE)
         if turn.act in (MISSION, SITUATION) and best < CONFIDENT and self._talks_of_phases(text):
@@ -369,7 +369,7 @@ _ASPECT_WORDS = (
 
 
 def _aspect(text: str) -> Optional[str]:
-    folded = f" {fold(text).replace(chr(39), ' ')} "
+    folded = f" {plain(text)} "
     for aspect, words in _ASPECT_WORDS:
         if any(f" {word} " in folded for word in words):
             return aspect

@@ -8,7 +8,7 @@ from typing import List, Optional, Tuple
 
 from bot.kb.records import MissionSummary
 from bot.kb.service import KnowledgeBase
-from bot.text import fold
+from bot.text import fold, plain
 
 VOLUNTARY = "voulue"
 IMPOSED = "imposee"
@@ -85,12 +85,12 @@ def read_origin(text: str) -> Optional[str]:
 
 def is_cancel(text: str) -> bool:
     """Whether an answer asks to stop the diagnostic rather than answer the question."""
-    return bool(_CANCEL.search(fold(text).replace("'", " ")))
+    return bool(_CANCEL.search(plain(text)))
 
 
 def is_vague(text: str) -> bool:
     """Whether a short answer names nothing (the question is then asked again)."""
-    folded = fold(text).replace("'", " ")
+    folded = plain(text)
     return len(folded.split()) <= VAGUE_WORDS and bool(_VAGUE.match(folded))
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import List, Tuple
 
-from bot.text import fold as _fold
+from bot.text import plain
 
 BACKGROUND = 0.5
 
@@ -74,9 +74,7 @@ _CUE_ONLY = re.compile(
 )
 
 
-def fold(text: str) -> str:
-    """Accent-free lower case with elisions opened: « n'est » → « n est »."""
-    return _fold(text).replace("'", " ")
+fold = plain  # accent-free lower case with elisions opened: « n'est » → « n est »
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,12 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", _NON_WORD.sub(" ", text)).strip()
 
 
+def plain(text: str) -> str:
+    """fold() with elisions opened, for matching words and phrases: « n'est » → « n est »,
+    « phase d'émergence » and « phase d emergence » alike."""
+    return fold(text).replace("'", " ")
+
+
 class FrenchLemmas:
     """Lemmas of French word forms, read from dictionaries rather than guessed by a tagger.
 

@@ -12,7 +12,7 @@ from bot.kb import queries
 from bot.kb.db import make_engine, make_session_factory
 from bot.kb.records import DiagnosticRules, Mission, MissionSummary, Phase, SearchHit, Suggestion
 from bot.kb.search import SearchIndex
-from bot.text import FrenchAnalyzer, default_analyzer, fold
+from bot.text import FrenchAnalyzer, default_analyzer, plain
 
 # A hit must reach this score, and this share of the best hit's, to be suggested.
 MIN_SUGGESTION_SCORE = 2.0
@@ -63,14 +63,14 @@ class KnowledgeBase:
         démarre tout juste » finds the alias « démarrer » (a longer name, such as « fin du
         projet », is not matched word by word: « projet » alone names no phase).
         """
-        folded = f" {_plain(text)} "
+        folded = f" {plain(text)} "
         if not folded.strip():
             return None
         phases = self.list_phases(include_transversal=True)
         best, best_size = None, 0
         for phase in phases:
             for name in (phase.id, phase.label, *phase.aliases):
-                name = _plain(name)
+                name = plain(name)
                 if name and f" {name} " in folded and len(name) > best_size:
                     best, best_size = phase, len(name)
         if best is not None:
@@ -209,11 +209,6 @@ class KnowledgeBase:
             raise KnowledgeBaseUnavailable(
                 "La base de connaissances est illisible ou n'a pas été construite : lancez « python -m bot.kb build »."
             ) from error
-
-
-def _plain(text: str) -> str:
-    """Folded, with elisions opened: « phase d'émergence » and « phase d emergence » match."""
-    return fold(text).replace("'", " ")
 
 
 def _reason(hit: SearchHit) -> str:
