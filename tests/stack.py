@@ -29,6 +29,8 @@ from tests.conftest import REPO_ROOT
 
 START_TIMEOUT = 240
 REPOSITORY_KB = REPO_ROOT / "var" / "knowledge.sqlite3"
+REPOSITORY_CONTENT = REPO_ROOT / "knowledge"
+REPOSITORY_MODEL = REPO_ROOT / "models" / "assistant.tar.gz"
 
 
 def free_port() -> int:
@@ -50,14 +52,31 @@ def http_ok(url: str) -> bool:
     return response.status == 200 and (body.startswith(b"Hello from Rasa") or json.loads(body).get("status") == "ok")
 
 
-def own_knowledge_base(directory: Path) -> str:
+def own_content(directory: Path) -> Path:
+    """A copy of knowledge/ for one stack: the review console may edit and publish it."""
+    target = directory / "knowledge"
+    if not target.exists():
+        shutil.copytree(REPOSITORY_CONTENT, target)
+    return target
+
+
+def own_model(directory: Path) -> Path:
+    """A copy of the trained model for one stack: the review console may replace it (promotion)."""
+    target = directory / "models" / "assistant.tar.gz"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPOSITORY_MODEL, target)
+    return target
+
+
+def own_knowledge_base(directory: Path, content: Path = REPOSITORY_CONTENT) -> str:
     """A knowledge base for one stack: a copy of the built one (make kb), brought up to date."""
     target = directory / "knowledge.sqlite3"
     if REPOSITORY_KB.exists() and not target.exists():
         shutil.copyfile(REPOSITORY_KB, target)  # read only: the developer's file is not touched
     url = f"sqlite:///{target}"
     subprocess.run(
-        [sys.executable, "-m", "bot.kb", "--database-url", url, "build", "--if-changed"],
+        [sys.executable, "-m", "bot.kb", "--database-url", url, "--content", str(content), "build", "--if-changed"],
         cwd=REPO_ROOT,
         check=True,
         capture_output=True,
@@ -94,9 +113,15 @@ class Stack:
         self.demo_url = f"http://{host}:{self.ports['demo']}"
         self.log_dir = log_dir
         self.tracker_path = log_dir / "tracker.sqlite3"
-        isolation = {"TRACKER_DATABASE_URL": f"sqlite:///{self.tracker_path}", "SUPERVISION_DIR": str(log_dir / "run")}
+        content = own_content(log_dir)
+        isolation = {
+            "TRACKER_DATABASE_URL": f"sqlite:///{self.tracker_path}",
+            "SUPERVISION_DIR": str(log_dir / "run"),
+            "KNOWLEDGE_DIR": str(content),
+            "MODEL_PATH": str(own_model(log_dir)),
+        }
         if "KB_DATABASE_URL" not in extra_env:
-            isolation["KB_DATABASE_URL"] = own_knowledge_base(log_dir)
+            isolation["KB_DATABASE_URL"] = own_knowledge_base(log_dir, content)
         self.env = dict(
             os.environ,
             RASA_PORT=str(self.ports["rasa"]),

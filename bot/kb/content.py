@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,10 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "knowledge"
+REPOSITORY_CONTENT_DIR = Path(__file__).resolve().parents[2] / "knowledge"
+# The content a deployment serves and the review console edits: knowledge/ unless
+# KNOWLEDGE_DIR names another copy (the live tests edit a copy of their own).
+DEFAULT_CONTENT_DIR = Path(os.environ.get("KNOWLEDGE_DIR") or REPOSITORY_CONTENT_DIR)
 
 MISSION_TEXT_FIELDS = ("title", "map_label", "summary", "why", "example")
 MISSION_LIST_FIELDS = ("how", "pitfalls", "situations", "keywords")

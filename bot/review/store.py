@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.kb.db import make_engine, make_session_factory
-from bot.review import indexer
+from bot.review import content_history, indexer, training_jobs  # noqa: F401 (their tables join Base)
 from bot.review.models import EVENTS, Annotation, AnnotationChange, Base, Conversation, Tag, Turn
 
 logger = logging.getLogger(__name__)

@@ -14,6 +14,7 @@ from typing import Optional
 
 from aiohttp import web
 
+from bot.review import content_pages, gap_pages, training_pages
 from bot.review.auth import Auth
 from bot.review.config import ReviewConfig
 from bot.review.console import PREFIX, Console, page_response
@@ -85,6 +86,10 @@ def add_review_routes(
         ("GET", "/export/nlu.yml", downloads.nlu),
         ("GET", "/dashboard", pages.dashboard),
         ("GET", "/static/{name}", asset),
+        # The trainers' loop: what is answered badly, the content, the models.
+        *gap_pages.routes(console, auth),
+        *content_pages.routes(console, auth),
+        *training_pages.routes(console, auth),
     ]
     for method, path, handler in routes:
         app.router.add_route(method, PREFIX + path, handler)

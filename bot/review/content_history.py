@@ -1,0 +1,1 @@
+"""The review console's tables of the content versions (being built)."""
