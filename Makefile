@@ -9,6 +9,8 @@ INSTALLED := $(VENV)/.installed
 MODEL := models/assistant.tar.gz
 SOCKETIO_CLIENT := web/static/vendor/socket.io.min.js
 CHART_JS := web/static/vendor/chart.umd.js
+# A test asset (the browser tests' accessibility audit): stays in node_modules, never served.
+AXE_CORE := web/node_modules/axe-core/axe.min.js
 CHROMIUM ?= /usr/bin/chromium
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
@@ -59,14 +61,15 @@ model: $(MODEL) ## Train the Rasa model if the training data or config changed
 
 # Front-end packages (socket.io-client for the widget, Chart.js for the review console's
 # dashboard) come from the npm registry, pinned by web/package-lock.json, and are
-# served from our own origin (no CDN).
-$(SOCKETIO_CLIENT) $(CHART_JS) &: web/package.json web/package-lock.json
+# served from our own origin (no CDN). axe-core is installed for the tests, not copied.
+$(SOCKETIO_CLIENT) $(CHART_JS) $(AXE_CORE) &: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
-	mkdir -p $(@D)
+	mkdir -p $(dir $(SOCKETIO_CLIENT))
 	cp web/node_modules/socket.io-client/dist/socket.io.min.js $(SOCKETIO_CLIENT)
 	cp web/node_modules/chart.js/dist/chart.umd.min.js $(CHART_JS)
+	@touch $(AXE_CORE)  # npm keeps the package's 1985 dates: make would run npm ci every time
 
-web: $(SOCKETIO_CLIENT) $(CHART_JS) ## Copy the npm assets (socket.io-client, Chart.js) into web/static/vendor
+web: $(SOCKETIO_CLIENT) $(CHART_JS) $(AXE_CORE) ## Copy the npm assets (socket.io-client, Chart.js) into web/static/vendor; install axe-core for the tests
 
 browser: ## Install Debian's chromium for the browser tests if it is missing (needs root)
 	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
