@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from typing import Collection, List, Optional, Sequence
 
 from sqlalchemy.exc import DatabaseError
@@ -10,6 +12,8 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.kb import queries
 from bot.kb.db import make_engine, make_session_factory
+from bot.kb.loader import DIGEST_KEY
+from bot.kb.models import MetaRow
 from bot.kb.records import DiagnosticRules, Mission, MissionSummary, Phase, SearchHit, Suggestion
 from bot.kb.search import SearchIndex
 from bot.text import FrenchAnalyzer, default_analyzer, plain
@@ -21,6 +25,12 @@ RELATIVE_SUGGESTION_SCORE = 0.35
 # Longer questions are cut before analysis: a situation is described in far fewer words, and
 # spaCy's cost grows with the text.
 MAX_QUERY_CHARS = 2000
+
+# How often, at most, a process asks the database whether the content was rebuilt (a trainer
+# published from the review console): the search caches are then dropped and rebuilt.
+RELOAD_CHECK_SECONDS = 1.0
+
+logger = logging.getLogger(__name__)
 
 REASON_SITUATION = "Vous décrivez une situation typique de cette mission : « {text} »."
 REASON_MATCH = "Votre question rejoint « {text} », au cœur de cette mission."
@@ -34,14 +44,31 @@ class KnowledgeBaseUnavailable(RuntimeError):
 
 
 class KnowledgeBase:
-    """Queries over the missions and competences of a cooperation officer."""
+    """Queries over the missions and competences of a cooperation officer.
 
-    def __init__(self, session_factory: sessionmaker, analyzer: Optional[FrenchAnalyzer] = None) -> None:
+    Missions are read from the database at each call; what is computed from the whole content
+    (the search index and its ranker, the phases' terms) is cached, and dropped when the
+    content digest the loader stores changes: a knowledge base rebuilt while the process runs
+    is used without a restart, at most ``reload_seconds`` later.
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker,
+        analyzer: Optional[FrenchAnalyzer] = None,
+        reload_seconds: float = RELOAD_CHECK_SECONDS,
+        clock=time.monotonic,
+    ) -> None:
         self._session_factory = session_factory
         self._analyzer = analyzer
         self._index: Optional[SearchIndex] = None
         self._phase_terms: dict = {}
         self._lock = threading.Lock()
+        self._reload_seconds = reload_seconds
+        self._clock = clock
+        self._digest: Optional[str] = None
+        self._next_check = float("-inf")
+        self._check_lock = threading.Lock()
 
     @classmethod
     def from_url(cls, url: Optional[str] = None, analyzer: Optional[FrenchAnalyzer] = None) -> KnowledgeBase:
@@ -83,6 +110,7 @@ class KnowledgeBase:
         return best
 
     def _alias_terms(self, phase: Phase) -> List[frozenset]:
+        self._drop_stale_caches()
         if phase.id not in self._phase_terms:
             names = (name for name in (phase.label, *phase.aliases) if len(name.split()) == 1)
             self._phase_terms[phase.id] = [frozenset(self._analyzer_terms(name)) for name in names]
@@ -189,7 +217,30 @@ class KnowledgeBase:
         question (spaCy's first analysis alone takes about a second)."""
         self._search_index().search("identifier un chef de file")
 
+    def _drop_stale_caches(self) -> None:
+        """Forget the caches if the content was rebuilt since they were computed; the database
+        is asked at most once every ``reload_seconds`` (one primary-key read)."""
+        now = self._clock()
+        if now < self._next_check or not self._check_lock.acquire(blocking=False):
+            return  # checked recently, or another thread is checking right now
+        try:
+            self._next_check = now + self._reload_seconds
+            try:
+                digest = self._read(_content_digest)
+            except KnowledgeBaseUnavailable:
+                return  # the next read says so; the caches stay until the base is readable
+            if digest != self._digest:
+                if self._digest is not None:
+                    logger.info("Base de connaissances reconstruite : index de recherche rechargé.")
+                with self._lock:
+                    self._index = None
+                    self._phase_terms = {}
+                self._digest = digest
+        finally:
+            self._check_lock.release()
+
     def _search_index(self) -> SearchIndex:
+        self._drop_stale_caches()
         if self._index is None:
             with self._lock:
                 if self._index is None:
@@ -209,6 +260,11 @@ class KnowledgeBase:
             raise KnowledgeBaseUnavailable(
                 "La base de connaissances est illisible ou n'a pas été construite : lancez « python -m bot.kb build »."
             ) from error
+
+
+def _content_digest(session) -> str:
+    row = session.get(MetaRow, DIGEST_KEY)
+    return row.value if row else ""
 
 
 def _reason(hit: SearchHit) -> str:
