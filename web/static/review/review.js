@@ -46,3 +46,33 @@
     options: Object.assign({ indexAxis: "y", plugins: { legend: { display: false } }, scales: counts }, common)
   });
 })();
+
+/* Modèles : suit l'entraînement ou la comparaison en cours (#job-progress) sans recharger la
+   page toutes les secondes : l'étape (zone role=status, annoncée quand elle change) et le temps
+   écoulé sont relus toutes les 3 s ; la page est rechargée quand l'état change. */
+(function () {
+  "use strict";
+  var box = document.getElementById("job-progress");
+  var elapsed = document.getElementById("job-elapsed");
+  if (!box || typeof window.fetch !== "function") {
+    return;
+  }
+  var state = box.getAttribute("data-state");
+  function poll() {
+    window.fetch(box.getAttribute("data-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (data && data.state !== state) {
+          window.location.reload();
+          return;
+        }
+        if (data) {
+          if (box.textContent !== data.text) { box.textContent = data.text; }
+          if (elapsed) { elapsed.textContent = data.elapsed; }
+        }
+        window.setTimeout(poll, data ? 3000 : 10000);
+      })
+      .catch(function () { window.setTimeout(poll, 10000); });
+  }
+  window.setTimeout(poll, 3000);
+})();
