@@ -76,6 +76,15 @@ browser: ## Install Debian's chromium for the browser tests if it is missing (ne
 	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "Chromium manque : installez le paquet Debian « chromium » (sudo apt-get install chromium)." >&2; exit 1; fi
 
+# The review console puts the models it trains in service through Rasa's HTTP API (PUT /model),
+# which the Procfile turns on when RASA_API_TOKEN is set: make run gives it one when none is,
+# generated once into var/rasa-api-token (mode 600) and kept, so the web process and Rasa share it.
+RASA_API_TOKEN_FILE := var/rasa-api-token
+ifeq ($(RASA_API_TOKEN),)
+run: export RASA_API_TOKEN = $(shell test -s $(RASA_API_TOKEN_FILE) || (mkdir -p var && umask 077 && \
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $(RASA_API_TOKEN_FILE)); cat $(RASA_API_TOKEN_FILE))
+endif
+
 # supervisord (cluster/supervision.py) runs the Procfile's processes: one that dies is started
 # again while the others keep serving; one that dies at every start is given up (FATAL).
 run: kb model web ## Start the action server, the Rasa server and the web pages under supervisord; Ctrl-C stops them
