@@ -2,7 +2,8 @@
 
 ``assert_accessible(page)`` audits the page as it is now (call it after the content to check is
 in the DOM: an answer shown, a form opened) and fails with one line per violation: rule,
-impact, what to do, and the selectors of the offending elements.
+impact, what to do, and the selectors of the offending elements. ``assert_reflows(page)`` checks
+what axe cannot: at 320 CSS pixels wide the page does not scroll sideways (WCAG 1.4.10).
 
 axe-core is a development dependency of ``web/package.json``, installed by ``make web`` into
 ``web/node_modules`` and never copied into ``web/static``: the web server does not serve it.
@@ -70,6 +71,31 @@ def describe(violations: List[Dict]) -> str:
             summary = " ".join((node["summary"] or "").split())
             lines.append(f"    {node['target']} : {summary}")
     return "\n".join(lines)
+
+
+OVERFLOWING = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return [];
+  const clipped = element => {
+    for (let node = element.parentElement; node && node !== document.body; node = node.parentElement)
+      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(node).overflowX)) return true;
+    return false;
+  };
+  const found = [...document.body.querySelectorAll('*')]
+    .filter(element => element.getBoundingClientRect().right > width + 1 && !clipped(element))
+    .filter((element, _, all) => !all.includes(element.parentElement))
+    .map(element => [element.tagName.toLowerCase(), ...(element.getAttribute('class') || '').split(' ')]
+      .filter(Boolean).join('.') + ' (' + Math.round(element.getBoundingClientRect().right) + ' px)');
+  return found.length ? found : ['la page (' + document.documentElement.scrollWidth + ' px)'];
+}"""
+
+
+def assert_reflows(page, context: str = "") -> None:
+    """Fails if the page scrolls sideways at its current width (WCAG 1.4.10: call it at 320 CSS
+    pixels); a wide data table may scroll inside a container of its own."""
+    overflowing = page.evaluate(OVERFLOWING)
+    width = page.evaluate("() => document.documentElement.clientWidth")
+    assert not overflowing, f"{context or page.url} déborde de {width} px de large : " + ", ".join(overflowing)
 
 
 def assert_accessible(page, context: str = "") -> None:

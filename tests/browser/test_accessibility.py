@@ -1,9 +1,9 @@
 """Every page a user or a trainer sees passes axe-core's WCAG 2.1 A/AA rules in real Chromium:
 the chat page (before and after an answer), the widget embedded in another site, the console's
 login page (with its error), and, signed in, the conversation list, a transcript with its
-annotation form open and an annotated turn, the dashboard and the "not found" page. Two checks
-axe cannot make: the console's skip link, and a keyboard focus ring that stands out (3:1) on
-the white of the forms (WCAG 1.4.11).
+annotation form open and an annotated turn, the dashboard and the "not found" page. Checks axe
+cannot make: the console's skip link, a keyboard focus ring that stands out (3:1) on the white
+of the forms (WCAG 1.4.11), and pages that fit a 320-pixel-wide screen (WCAG 1.4.10).
 
 One stack for the whole module (a start costs ~30 s), with the console enabled."""
 
@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bot.evaluation import post_message
-from tests.browser.accessibility import assert_accessible
+from tests.browser.accessibility import assert_accessible, assert_reflows
 from tests.conftest import REPO_ROOT
 from tests.stack import Stack
 
@@ -164,3 +164,32 @@ def test_console_pages_signed_in(page, console_stack):
     page.goto(f"{console_stack.web_url}/review/c/inconnue")
     expect(page.get_by_role("heading", name=re.compile("introuvable"))).to_be_visible()
     assert_accessible(page, "la page « conversation introuvable »")
+
+
+def test_pages_fit_a_320_pixel_screen(page, console_stack):
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(console_stack.web_url)
+    page.locator(".coop-input").fill("Comment identifier un chef de file ?")
+    page.locator(".coop-input").press("Enter")
+    expect(page.locator(".coop-log")).to_contain_text("Comment faire :")
+    assert_reflows(page, "la page de l'assistant")
+    assert_accessible(page, "la page de l'assistant sur 320 px")
+
+    page.goto(console_stack.demo_url)
+    page.locator(".coop-launcher").click()
+    expect(page.locator(".coop-bot").first).to_contain_text(GREETING)
+    assert_reflows(page, "le widget ouvert dans l'intranet de démonstration")
+
+    page.goto(f"{console_stack.web_url}/review/login")
+    assert_reflows(page, "la page de connexion")
+    log_in(page, console_stack)
+    expect(page.get_by_role("heading", name="Conversations")).to_be_visible()
+    assert_reflows(page, "la liste des conversations")
+    assert_accessible(page, "la liste des conversations sur 320 px")
+    page.locator("table.list tbody a").first.click()
+    page.locator("details.annotate summary").first.click()
+    assert_reflows(page, "une conversation, formulaire d'annotation ouvert")
+    page.goto(f"{console_stack.web_url}/review/dashboard")
+    page.wait_for_function("() => window.Chart && window.Chart.getChart(document.getElementById('chart-days'))")
+    assert_reflows(page, "le tableau de bord")
+    assert_accessible(page, "le tableau de bord sur 320 px")
