@@ -1,7 +1,8 @@
 """Every page a user or a trainer sees passes axe-core's WCAG 2.1 A/AA rules in real Chromium:
 the chat page (before and after an answer), the widget embedded in another site, the console's
 login page (with its error), and, signed in, the conversation list, a transcript with its
-annotation form open and an annotated turn, the dashboard and the "not found" page. Checks axe
+annotation form open and an annotated turn, the dashboard, the "not found" page and every page
+of the console's menu (gap report, content, models: whatever it links to). Checks axe
 cannot make: the console's skip link, a keyboard focus ring that stands out (3:1) on the white
 of the forms (WCAG 1.4.11), and pages that fit a 320-pixel-wide screen (WCAG 1.4.10).
 
@@ -31,7 +32,8 @@ GREETING = "Je suis l'assistant des chargé(e)s de coopération"
 @pytest.fixture(scope="module")
 def console_stack(tmp_path_factory):
     folder = tmp_path_factory.mktemp("accessibility")
-    stack = Stack(folder, REVIEW_SECRET=SECRET).start()
+    # Rasa's API on, with a token, as make run does: the models page asks Rasa which model it serves.
+    stack = Stack(folder, REVIEW_SECRET=SECRET, RASA_API_TOKEN="jeton-api-rasa-" + "b" * 24).start()
     for text in ("Bonjour", UNCLEAR):
         post_message(stack.rasa_url, "agent-unclear", text)
     for text in ("Bonjour", "Comment identifier un chef de file ?", "pourquoi ?"):
@@ -164,6 +166,19 @@ def test_console_pages_signed_in(page, console_stack):
     page.goto(f"{console_stack.web_url}/review/c/inconnue")
     expect(page.get_by_role("heading", name=re.compile("introuvable"))).to_be_visible()
     assert_accessible(page, "la page « conversation introuvable »")
+
+
+def test_every_page_of_the_console_menu(page, console_stack):
+    log_in(page, console_stack)
+    menu = page.get_by_role("navigation", name="Navigation principale")
+    expect(menu).to_be_visible()
+    # Every link of the menu but the downloads (the NLU export is a YAML file).
+    pages = menu.locator("a:not([href$='.yml'])").evaluate_all("links => links.map(link => link.href)")
+    assert len(pages) >= 2, pages
+    for url in pages:
+        response = page.goto(url)
+        assert response.status == 200, f"{url} : {response.status}"
+        assert_accessible(page, url)
 
 
 def test_pages_fit_a_320_pixel_screen(page, console_stack):
