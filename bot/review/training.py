@@ -108,14 +108,16 @@ class Trainer:
 
     def recover(self) -> List[jobs.Job]:
         """Mark the jobs left active by a process that is gone as failed; returns them."""
-        lock = self._try_lock()
-        if lock is None:
+        # Without the folder, no process can hold its lock: nothing to create to find that out.
+        lock = self._try_lock() if self.settings.training_dir.exists() else None
+        if lock is None and self.settings.training_dir.exists():
             return []  # a training is running: its rows are not stale
         try:
             with self.store.session() as session:
                 stale = jobs.mark_interrupted(session, INTERRUPTED)
         finally:
-            lock.close()
+            if lock is not None:
+                lock.close()
         for job in stale:
             logger.warning("Entraînement n° %d interrompu (processus disparu).", job.id)
             _stop_leftover(job)

@@ -310,15 +310,30 @@ def test_progress_follows_the_stages_of_rasa_train():
     assert read_progress(log + "Your Rasa model is trained and saved at 'x'.", 30, None).stage == "finished"
 
 
-def test_jobs_left_running_by_a_dead_process_are_marked_interrupted(store, settings):
+@pytest.mark.parametrize("folder_exists", [True, False])
+def test_jobs_left_running_by_a_dead_process_are_marked_interrupted(store, settings, folder_exists):
+    import subprocess
+
+    folder = settings.training_dir / "job-1"
+    leftover = None
+    if folder_exists:
+        folder.mkdir(parents=True)
+        # The Rasa training the dead web server started, still running on its own.
+        leftover = subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(60)", "train", "--out", str(folder)],
+            start_new_session=True,
+        )
     with store.session() as session:
         job = jobs.create_job(session, "alice", 0)
-        jobs.update_job(session, job.id, pid=2**22 + 12345, folder=str(settings.training_dir / "job-1"))
+        jobs.update_job(session, job.id, pid=leftover.pid if leftover else None, folder=str(folder))
     stale = Trainer(settings, store).recover()
     assert [job.id for job in stale] == [job.id]
     with store.session() as session:
         job = jobs.get_job(session, job.id)
     assert job.state == jobs.FAILED and job.error == INTERRUPTED and "interrompu" in job.error
+    if leftover:
+        assert leftover.wait(timeout=10) == -signal.SIGKILL
+    assert Trainer(settings, store).recover() == []
 
 
 # --- promotion, discard, restoration ---------------------------------------------------
