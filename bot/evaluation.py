@@ -37,6 +37,7 @@ SETS = {
     "development": EVALUATION_DIR / "development.yml",
     "heldout": EVALUATION_DIR / "heldout.yml",
     "blind": EVALUATION_DIR / "blind.yml",
+    "fresh": EVALUATION_DIR / "fresh.yml",
 }
 # The blind set is scored once, when a piece of work is finished: never while tuning.
 DEFAULT_SETS = ("development", "heldout")
