@@ -31,10 +31,11 @@ grouped by the significant words and pairs of words they share (stop words remov
 compared), the most shared first, greedily: a message joins the first theme whose term it
 holds; what shares no term with another message ends in « Autres questions ».
 
-Everything is read in one pass over the turns of the conversations of the period (ordered
-by the index on conversation and position); JSON columns are decoded only where a cheap
-substring test says they matter. Functions take an open session first and return frozen
-dataclasses, never ORM objects.
+Everything is read in one streamed pass over the turns of the period's conversations (in
+the order of the index on conversation and position). The bot turns' messages are tested in
+SQL and fetched only when they matter; a message is ruled out on its columns before any JSON
+is decoded; examples and their answers are read last, for the themes' five examples only.
+Functions take an open session first and return frozen dataclasses, never ORM objects.
 """
 
 from __future__ import annotations
@@ -373,15 +374,49 @@ def gap_report(
 ) -> GapReport:
     """The messages of the period handled badly, grouped by nearest mission and by shared terms."""
     zone = zone or local_zone()
-    vocabulary = vocabulary or Vocabulary()
     start = day_start(criteria.date_from, zone)
     end = day_start(criteria.date_to + timedelta(days=1), zone)
+    user_messages, gaps = _find_gaps(session, criteria, vocabulary or Vocabulary(), start, end)
+    by_mission: Dict[str, List[_Gap]] = defaultdict(list)
+    unmatched: List[_Gap] = []
+    for gap in gaps:
+        if gap.mission:
+            by_mission[gap.mission].append(gap)
+        else:
+            unmatched.append(gap)
+    groups = [
+        *((mission, mission, (), members) for mission, members in by_mission.items()),
+        *((key, None, terms, members) for key, terms, members in group_by_terms(unmatched)),
+    ]
+    shown = [_latest(members) for *_, members in groups]
+    pseudonyms = _pseudonyms(session, {gap.conversation_id for examples in shown for gap in examples})
+    answers = _answers(session, {gap.answer_id for examples in shown for gap in examples if gap.answer_id})
+    weeks = weeks_of(criteria.date_from, criteria.date_to)
+    themes = [
+        _theme(key, mission, terms, members, examples, weeks, zone, pseudonyms, answers)
+        for (key, mission, terms, members), examples in zip(groups, shown, strict=True)
+    ]
+    return GapReport(
+        criteria=criteria,
+        weeks=weeks,
+        user_messages=user_messages,
+        gap_messages=len(gaps),
+        signals=_ranked(Counter(signal for gap in gaps for signal in gap.signals)),
+        missions=tuple(
+            sorted((theme for theme in themes if theme.mission), key=lambda theme: (-theme.total, theme.key))
+        ),
+        unmatched=tuple(theme for theme in themes if not theme.mission),
+    )
+
+
+def _find_gaps(
+    session: Session, criteria: GapCriteria, vocabulary: Vocabulary, start: float, end: float
+) -> Tuple[int, List[_Gap]]:
+    """How many user messages the period holds, and those handled badly (with the signal asked)."""
     conversations = (
         select(Conversation.id).where(Conversation.last_at >= start, Conversation.started_at < end).scalar_subquery()
     )
     annotated = _annotated_turns(session, conversations)
-    gaps: List[_Gap] = []
-    user_messages = 0
     # Core rows (the ORM's would cost more than the query), streamed (a server-side cursor
     # on PostgreSQL) and read in partitions by _conversations.
     rows = session.connection().execute(
@@ -391,6 +426,8 @@ def gap_report(
         .execution_options(stream_results=True)
     )
     threshold = criteria.confidence_below
+    gaps: List[_Gap] = []
+    user_messages = 0
     for exchanges in _conversations(rows):
         for index, (user, answers) in enumerate(exchanges):
             if not start <= user[_TIMESTAMP] < end:
@@ -424,37 +461,7 @@ def gap_report(
                         answer_id=answers[0].event_id if answers else None,
                     )
                 )
-    weeks = weeks_of(criteria.date_from, criteria.date_to)
-    by_mission: Dict[str, List[_Gap]] = defaultdict(list)
-    unmatched: List[_Gap] = []
-    for gap in gaps:
-        if gap.mission:
-            by_mission[gap.mission].append(gap)
-        else:
-            unmatched.append(gap)
-    themes = [
-        *((mission, mission, (), members) for mission, members in by_mission.items()),
-        *((key, None, terms, members) for key, terms, members in group_by_terms(unmatched)),
-    ]
-    shown = [_latest(members) for *_, members in themes]
-    pseudonyms = _pseudonyms(session, {gap.conversation_id for examples in shown for gap in examples})
-    answers = _answers(session, {gap.answer_id for examples in shown for gap in examples if gap.answer_id})
-    built = [
-        _theme(key, mission, terms, members, examples, weeks, zone, pseudonyms, answers)
-        for (key, mission, terms, members), examples in zip(themes, shown, strict=False)
-    ]
-    mission_themes = [theme for theme in built if theme.mission]
-    term_themes = [theme for theme in built if not theme.mission]
-    totals: Counter = Counter(signal for gap in gaps for signal in gap.signals)
-    return GapReport(
-        criteria=criteria,
-        weeks=weeks,
-        user_messages=user_messages,
-        gap_messages=len(gaps),
-        signals=_ranked(totals),
-        missions=tuple(sorted(mission_themes, key=lambda theme: (-theme.total, theme.key))),
-        unmatched=tuple(term_themes),
-    )
+    return user_messages, gaps
 
 
 def _annotated_turns(session: Session, conversations) -> Set[int]:
