@@ -4,7 +4,6 @@ terms), the weekly counts, and the page behind the login."""
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional
@@ -132,7 +131,7 @@ def annotate_turn(store, text: Optional[str], reason: str, state: str = "anomaly
         ),
         (
             Talk().user("blabla financement", "affirm", 0.42).reply("utter_anything_else", "utter_anything_else"),
-            "low_confidence",
+            gaps.LOW_CONFIDENCE_SIGNAL,
         ),
         (
             Talk()
@@ -142,9 +141,9 @@ def annotate_turn(store, text: Optional[str], reason: str, state: str = "anomaly
         ),
         (
             Talk().user("Qui pilote ?", "nlu_fallback", 0.3).did_you_mean().user("pourquoi ?", "ask_why"),
-            "did_you_mean_ignored",
+            gaps.DID_YOU_MEAN_IGNORED,
         ),
-        (Talk().user("Qui pilote ?", "nlu_fallback", 0.3).did_you_mean(), "did_you_mean_ignored"),
+        (Talk().user("Qui pilote ?", "nlu_fallback", 0.3).did_you_mean(), gaps.DID_YOU_MEAN_IGNORED),
         (
             Talk()
             .user("On veut monter une coopérative", "describe_situation")
@@ -424,7 +423,7 @@ def test_example_answer_is_cut(store):
     index(store, Talk().user("blabla", "affirm", 0.2).reply("utter_anything_else", "utter_anything_else", long_answer))
     (theme,) = report(store).unmatched
     assert len(theme.examples[0].answer) == gaps.EXCERPT and theme.examples[0].answer.endswith("…")
-    assert json.loads(json.dumps(theme.examples[0].signals)) == ["low_confidence"]
+    assert theme.examples[0].signals == (gaps.LOW_CONFIDENCE_SIGNAL,)
 
 
 def every_signal() -> List[Talk]:
