@@ -43,22 +43,28 @@ def read_knowledge_labels() -> Labels:
 
 
 class KnowledgeLabels:
-    """The titles, read once; ids alone while the knowledge base cannot be read (a console
-    started before ``make kb`` shows the titles as soon as the base exists, no restart)."""
+    """The titles, read again every ``RETRY_SECONDS`` (a title published from the console or
+    rebuilt from git shows within that time); ids alone while the knowledge base cannot be read
+    (a console started before ``make kb`` shows the titles as soon as the base exists)."""
 
-    def __init__(self, read: Callable[[], Labels] = read_knowledge_labels) -> None:
+    def __init__(self, read: Callable[[], Labels] = read_knowledge_labels, clock=time.monotonic) -> None:
         self._read = read
+        self._clock = clock
         self._labels: Optional[Labels] = None
         self._next_try = 0.0
 
     def get(self) -> Labels:
-        if self._labels is None and time.monotonic() >= self._next_try:
+        if self._clock() >= self._next_try:
+            self._next_try = self._clock() + RETRY_SECONDS
             try:
                 self._labels = self._read()
             except Exception:  # noqa: BLE001 - titles are a comfort, not a requirement
                 logger.warning("Base de connaissances illisible : la console affiche les identifiants des missions.")
-                self._next_try = time.monotonic() + RETRY_SECONDS
         return self._labels or {"mission": {}, "phase": {}}
+
+    def forget(self) -> None:
+        """Read the titles again at the next page (after a publish)."""
+        self._next_try = 0.0
 
 
 def filters(labels: KnowledgeLabels) -> Dict[str, Callable]:
