@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bot.evaluation import post_message
-from tests.browser.accessibility import assert_accessible
+from tests.browser.accessibility import assert_accessible, assert_reflows
 from tests.conftest import REPO_ROOT
 from tests.stack import Stack
 
@@ -103,7 +103,9 @@ def test_trainer_fixes_a_badly_answered_question_and_can_return_to_the_earlier_v
     situations.fill(situations.input_value() + "\n" + QUESTION)
     page.get_by_label("Question d'un agent").fill(QUESTION)
     page.get_by_label("Le message est compris comme").select_option("situation")
-    page.get_by_role("button", name="Prévisualiser la réponse").click()
+    # The first preview of a web server may wait for spaCy if the machine is busy (loaded in the
+    # background since the form was opened).
+    page.get_by_role("button", name="Prévisualiser la réponse").click(timeout=90_000)
     preview = page.locator("section", has=page.get_by_role("heading", name="Aperçu : ce que l'assistant répondrait"))
     draft = preview.locator(".compare > div", has=page.get_by_role("heading", name="Avec vos modifications"))
     expect(draft).to_contain_text(f"Mission proposée en premier : {NEW_TITLE} ({MISSION_ID})")
@@ -111,6 +113,9 @@ def test_trainer_fixes_a_badly_answered_question_and_can_return_to_the_earlier_v
     today = preview.locator(".compare > div", has=page.get_by_role("heading", name="Aujourd'hui (version publiée)"))
     expect(today).not_to_contain_text(NEW_TITLE)
     assert_accessible(page, "aperçu de la réponse")
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert_reflows(page, "aperçu de la réponse, sur 320 px")
+    page.set_viewport_size({"width": 1200, "height": 800})
 
     # The diff, then publish.
     page.get_by_role("button", name="Voir les différences").click()
@@ -119,6 +124,9 @@ def test_trainer_fixes_a_badly_answered_question_and_can_return_to_the_earlier_v
     expect(diff.locator("tr.remove")).to_contain_text([f"title: {OLD_TITLE}"])
     expect(diff.locator("tr.add td").first).to_contain_text("+")
     assert_accessible(page, "différences")
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert_reflows(page, "formulaire avec ses différences, sur 320 px")
+    page.set_viewport_size({"width": 1200, "height": 800})
     page.get_by_role("button", name="Publier").click()
     expect(page.get_by_role("status")).to_contain_text("Modification publiée")
     expect(page.get_by_role("heading", name=f"Modifier la mission « {NEW_TITLE} »")).to_be_visible()
