@@ -345,15 +345,19 @@ def _clean(folder: Path, keep: tuple) -> None:
 
 
 def _stop_leftover(job: jobs.Job) -> None:
-    """Stop the Rasa training a dead web process left behind (checked by its command line)."""
-    if not job.pid or not job.folder:
+    """Stop what a dead web process left running for this job: its Rasa training, the temporary
+    Rasa server or ``rasa test core`` of its comparison (found by the job's folder in their
+    arguments; they run in sessions of their own, so they outlive the web process)."""
+    if not job.folder:
         return
-    try:
-        command = Path(f"/proc/{job.pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return
-    if "train" in command and job.folder in command:
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            os.killpg(job.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+            arguments = cmdline.read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        mentions = any(arg == job.folder or arg.startswith(job.folder + os.sep) for arg in arguments)
+        if mentions and any("rasa" in arg for arg in arguments):
+            try:
+                os.kill(int(cmdline.parent.name), signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass

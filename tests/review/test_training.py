@@ -319,10 +319,10 @@ def test_jobs_left_running_by_a_dead_process_are_marked_interrupted(store, setti
     if folder_exists:
         folder.mkdir(parents=True)
         # The Rasa training the dead web server started, still running on its own.
-        leftover = subprocess.Popen(
-            [sys.executable, "-c", "import time; time.sleep(60)", "train", "--out", str(folder)],
-            start_new_session=True,
-        )
+        sleeper = [sys.executable, "-c", "import time; time.sleep(60)", "rasa"]
+        leftover = subprocess.Popen([*sleeper, "train", "--out", str(folder)], start_new_session=True)
+        # The training of job 10, whose folder name starts like job 1's: not stopped.
+        other = subprocess.Popen([*sleeper, "run", "--model", f"{folder}0/candidate.tar.gz"], start_new_session=True)
     with store.session() as session:
         job = jobs.create_job(session, "alice", 0)
         jobs.update_job(session, job.id, pid=leftover.pid if leftover else None, folder=str(folder))
@@ -333,6 +333,9 @@ def test_jobs_left_running_by_a_dead_process_are_marked_interrupted(store, setti
     assert job.state == jobs.FAILED and job.error == INTERRUPTED and "interrompu" in job.error
     if leftover:
         assert leftover.wait(timeout=10) == -signal.SIGKILL
+        assert other.poll() is None
+        other.kill()
+        other.wait()
     assert Trainer(settings, store).recover() == []
 
 
