@@ -138,6 +138,7 @@ class ContentPages:
                         author,
                         form.get("comment", "")[:MAX_COMMENT_CHARS],
                     )
+                self.console.labels.forget()  # a new title shows on the next page
                 return outcome
             content = self.publisher.check(kind, item_id, draft)
         except history.StaleEdit as error:
@@ -312,6 +313,7 @@ class ContentPages:
                         history.restore_comment(version, when),
                         restored_from=version.id,
                     )
+                self.console.labels.forget()
             except editing.EditError as error:
                 return version, None, error.message
             return version, restored, ""
