@@ -14,7 +14,7 @@ from actions import slots
 from actions.base import KnowledgeAction, UsesKnowledgeBase, latest_entity
 from actions.rendering import mission_buttons, offered
 from bot.advisor import WEAK
-from bot.diagnostic import IMPOSED, build_plan, is_cancel, is_vague, read_origin, read_partners
+from bot.diagnostic import IMPOSED, build_plan, is_cancel, is_vague, read_origin, read_partners, read_stage
 
 ORIGIN_LABELS = {IMPOSED: "imposée par un financement", "voulue": "voulue par les acteurs"}
 
@@ -57,6 +57,9 @@ class ValidateDiagnosticForm(UsesKnowledgeBase, FormValidationAction):
         phase_id = latest_entity(tracker, slots.PHASE_ENTITY)
         phase = self.kb.get_phase(phase_id) if phase_id else None
         phase = phase or self.kb.find_phase(str(value or ""))
+        if phase is None or phase.transversal:
+            stage = read_stage(str(value or ""))
+            phase = self.kb.get_phase(stage) if stage else phase
         if phase is None or phase.transversal:
             dispatcher.utter_message(response="utter_invalid_diag_phase")
             return {slots.DIAG_PHASE: None}

@@ -71,6 +71,8 @@ _WORK_WORDS = re.compile(
     r"services|agents|metropole|mairie|mairies|"
     r"communes|intercommunal|intercommunale)\b"
 )
+# Words any question on the job may carry without saying what it is about.
+_GENERIC_WORDS = "coopération coopérations projet projets mission missions faire travail territoire territoires"
 _RANK_WORDS = {
     "premier": 1, "premiere": 1, "1er": 1, "1ere": 1, "1re": 1,
     "deuxieme": 2, "second": 2, "seconde": 2, "2e": 2, "2eme": 2, "2nd": 2, "2nde": 2,
@@ -80,6 +82,11 @@ _RANK_WORDS = {
 }  # fmt: skip
 _LAST_WORDS = ("dernier", "derniere", "last")
 _PHASE_NOUNS = ("phase", "phases")
+# A question on the whole course: several phases or steps, not « dans quelle phase … ? ».
+_OVERVIEW = re.compile(
+    r"\b(?:(?:les|des|ses|quelles|differentes|grandes|principales|quatre) (?:grandes |differentes |principales )?"
+    r"(?:phases|etapes)|cheminement|deroule type|parcours type|chronologie)\b"
+)
 _THIS_PHASE = re.compile(r"\b(?:cette (?:phase|etape|periode)|ce stade|ce moment la|a ce moment)\b")
 _STEP_NOUNS = ("etape", "etapes")
 _MISSION_NOUNS = ("mission", "missions", "piste", "pistes", "proposition", "option", "choix", "point")
@@ -239,6 +246,10 @@ class Advisor:
             phase = self.kb.get_phase(turn.context.phase)
         if phase is not None:
             return Decision(SHOW_PHASE, phase=phase)
+        if _OVERVIEW.search(plain(turn.text)):
+            # « les grandes phases d'une coopération entre territoires » asks for the course,
+            # whatever mission its other words happen to match.
+            return Decision(SHOW_PHASES)
         if self._size(turn.text) >= 2:
             hits = self.kb.find_missions(turn.text, limit=8)
             if hits and _best(hits) >= CONFIDENT:
@@ -246,12 +257,25 @@ class Advisor:
                 if self._talks_of_phases(turn.text):
                     return Decision(FOLLOW_UP, mission=mission, aspect=WHEN)
                 return Decision(SHOW_MISSION, mission=mission) if turn.act == PHASE else self._suggest(hits)
+        if self._off_the_job(turn.text):
+            # « Quelle est la capitale de l'Australie ? » read as a question on the phases.
+            return Decision(REFUSE)
         return Decision(SHOW_PHASES)
+
+    def _off_the_job(self, text: str) -> bool:
+        """A message of several words that speaks neither of phases nor of the officer's work,
+        most of whose words the knowledge base does not know."""
+        if self._talks_of_phases(text) or _WORK_WORDS.search(plain(text)) or self._words(text) < 2:
+            return False
+        return self.kb.known_share(text) <= KNOWN_SHARE
 
     @staticmethod
     def _talks_of_phases(text: str) -> bool:
         words = set(fold(text).split())
-        return bool(words & {"phase", "phases", "etape", "etapes", "deroule", "deroulement", "methode", "cycle"})
+        return bool(
+            words
+            & {"phase", "phases", "etape", "etapes", "deroule", "deroulement", "methode", "cycle", "cheminement"}
+        )
 
     # -- everything else: the officer's words against the knowledge base --------------------
 
@@ -272,6 +296,10 @@ class Advisor:
         at_work = bool(turn.themes or _WORK_WORDS.search(plain(text)))
         if not at_work and self._elsewhere(turn, text, best):
             return Decision(REFUSE)
+        phase = self._phase_alone(text)
+        if phase is not None:
+            # « Comment pérenniser une coopération ? »: the phase is all the message names.
+            return Decision(SHOW_PHASE, phase=phase)
         if turn.act in (MISSION, SITUATION) and best < CONFIDENT and self._talks_of_phases(text):
             phase = self.kb.find_phase(text)
             return Decision(SHOW_PHASE, phase=phase) if phase else Decision(SHOW_PHASES)
@@ -289,6 +317,19 @@ class Advisor:
         if turn.act in (MISSION, SITUATION):
             return Decision(NO_SUGGESTION)
         return Decision(REPHRASE)
+
+    def _phase_alone(self, text: str) -> Optional[Phase]:
+        """The phase a message names when it says nothing else of its own: besides the phase's
+        words, only words any question on the job carries (coopération, projet, missions…)."""
+        generic = set(self.kb.content_terms(_GENERIC_WORDS))
+        terms = [term for term in self.kb.content_terms(text, ignore=REFERENCE_WORDS) if term not in generic]
+        if not terms or len(terms) > 2:
+            return None  # a phase's name takes one or two words: longer messages say more
+        phase = self.kb.find_phase(text)
+        if phase is None:
+            return None
+        known = set(self.kb.content_terms(" ".join((phase.label, *phase.aliases))))
+        return None if any(term not in known for term in terms) else phase
 
     def _elsewhere(self, turn: Turn, text: str, best: float) -> bool:
         """Whether a message with no word of the officer's work is about something else: the

@@ -27,6 +27,33 @@ _IMPOSED_WORDS = (
     "pas eu le choix",
 )
 _VOLUNTARY_WORDS = ("voulu", "souhait", "chois", "volont", "initiative", "envie", "spontan", "decid", "libre")
+# How officers describe where their cooperation stands, when they name no phase: « on commence
+# tout juste, on se réunit », « les actions sont lancées », « ça tourne depuis des années ».
+# Longer phrases first: « pas encore commencé » is the prerequisites, not « commencé ».
+_STAGE_WORDS = {
+    "prerequisites": (
+        "pas encore commence", "pas encore demarre", "rien n a commence", "rien n a demarre", "pas encore lance",
+        "decouvr", "je debarque", "je viens d arriver", "on vient d arriver", "je prends le poste",
+        "etat des lieux", "on s informe", "on se renseigne", "avant de commencer", "avant de demarrer",
+    ),
+    "emergence": (
+        "debut", "commenc", "demarr", "naitre", "naiss", "emerg", "se reunit", "se reunir", "reunir",
+        "on se rencontre", "premieres rencontres", "premieres reunions", "monte", "montage", "monter",
+        "lance", "idee", "constru", "tout juste", "on reflechit", "reflexion",
+    ),
+    "implementation": (
+        "realis", "concret", "en cours", "deroul", "oeuvre", "mis en place", "met en place", "mettre en place",
+        "actions lancees", "actions sont lancees", "operationnel", "deploi", "on avance", "ca avance",
+        "en route", "en marche", "on agit",
+    ),
+    "sustainability": (
+        "durer", "perenn", "fin du", "se termine", "termin", "s acheve", "bilan", "apres le projet",
+        "la suite", "renouvel", "depuis des annees", "plusieurs annees", "ans que", "s essouffl", "fin des",
+    ),
+}  # fmt: skip
+_STAGE_PHRASES = sorted(
+    ((phrase, phase) for phase, phrases in _STAGE_WORDS.items() for phrase in phrases), key=lambda item: -len(item[0])
+)
 _PARTNER_KINDS = (
     "commune", "mairie", "ville", "interco", "epci", "communaute", "agglo", "metropole", "departement",
     "region", "association", "asso", "petr", "pays", "parc", "chambre", "entreprise", "etat", "prefecture",
@@ -81,6 +108,23 @@ def read_origin(text: str) -> Optional[str]:
     if imposed != voluntary:
         return IMPOSED if imposed else VOLUNTARY
     return None
+
+
+def read_stage(text: str) -> Optional[str]:
+    """The phase id an answer describes in the officer's own words, or ``None`` when it names
+    none or points two ways. Each phrase found is taken out of the text, longest first, so that
+    « pas encore commencé » does not also count as « commencé »."""
+    folded = f" {plain(text)} "
+    found: dict = {}
+    for phrase, phase in _STAGE_PHRASES:
+        if phrase in folded:
+            found[phase] = found.get(phase, 0) + folded.count(phrase)
+            folded = folded.replace(phrase, " ")
+    if not found:
+        return None
+    best = max(found.values())
+    leaders = [phase for phase, count in found.items() if count == best]
+    return leaders[0] if len(leaders) == 1 else None
 
 
 def is_cancel(text: str) -> bool:

@@ -14,7 +14,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 import snowballstemmer
 
 # Bump when the analysis changes: the knowledge base's precomputed terms are then rebuilt.
-ANALYSIS_VERSION = "3"
+ANALYSIS_VERSION = "4"
 # Lemmas the Snowball stemmer over-merges: "communication" and "commune" would both become
 # "commun" (common), and "couverture" would become a near neighbour of "ouverture".
 STEM_OVERRIDES = {
@@ -25,6 +25,19 @@ STEM_OVERRIDES = {
     "communal": "commune",
     "intercommunal": "intercommunal",
 }
+# Chat shorthand officers type (accent-free, lower case) → the words it stands for, so that
+# « les assos ont pas le tps » is read with the words the knowledge base knows.
+SHORTHANDS = {
+    "asso": "association", "assos": "associations", "bcp": "beaucoup", "collab": "collaboration",
+    "coop": "cooperation", "coops": "cooperations", "dispo": "disponibilite", "dispos": "disponibilites",
+    "ds": "dans", "jms": "jamais", "mm": "meme", "mtn": "maintenant", "nvelle": "nouvelle",
+    "nvelles": "nouvelles", "nveau": "nouveau", "nvx": "nouveaux", "pb": "probleme", "pbs": "problemes",
+    "pbm": "probleme", "pr": "pour", "qd": "quand", "qqn": "quelqu un", "qqch": "quelque chose",
+    "rdv": "rendez-vous", "reu": "reunion", "reus": "reunions", "tjs": "toujours", "tjrs": "toujours",
+    "tps": "temps", "tt": "tout", "ts": "tous", "ttes": "toutes", "partenair": "partenaire",
+    "partenairs": "partenaires", "financemts": "financements", "com-com": "communaute de communes",
+}  # fmt: skip
+_GLUED_JE = re.compile(r"^j[bcdfgklmnpqrstvwxz][a-z]{3,}$")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 _SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^a-z0-9']+")
@@ -176,6 +189,12 @@ class FrenchAnalyzer:
             if token.is_punct or token.is_space or token.like_num:
                 continue
             surface = fold(token.text).replace("'", "").replace(" ", "")
+            if surface in SHORTHANDS:
+                yield from self._tokenise(SHORTHANDS[surface])
+                continue
+            if _GLUED_JE.match(surface):  # « jpilote », « jcomprends » : no French word starts so
+                yield from self._tokenise(surface[1:])
+                continue
             if not surface or _is_stop_word(surface):
                 continue
             lemmas = [fold(lemma).replace("'", "").replace(" ", "") for lemma in self._lemmas.of(token.text)]

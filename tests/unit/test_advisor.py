@@ -151,3 +151,27 @@ def test_next_after_a_phase_chosen_from_the_overview_is_the_next_phase(decide):
     context = Context(phase="prerequisites", last_list=advisor.LIST_PHASES)
     decision = decide(Turn(advisor.NEXT, "ok, et la suivante ?", context=context))
     assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "emergence"
+
+
+@pytest.mark.parametrize(
+    ("text", "phase_id"),
+    [("Comment pérenniser une coopération ?", "sustainability"), ("les missions pour faire émerger un projet", "emergence")],
+)
+def test_a_message_that_names_only_a_phase_gets_that_phase(decide, text, phase_id):
+    decision = decide(Turn(advisor.MISSION, text))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == phase_id
+
+
+def test_a_mission_named_with_a_phase_word_is_still_that_mission(decide):
+    decision = decide(Turn(advisor.MISSION, "comment faire émerger une gouvernance ?"))
+    assert first(decision) == "build_governance"
+
+
+def test_the_grand_phases_are_the_overview_whatever_else_the_words_match(decide):
+    decision = decide(Turn(advisor.PHASES, "tu peux me donner les grandes phases d'une coopération entre territoires ?"))
+    assert decision.kind == advisor.SHOW_PHASES
+
+
+def test_a_question_on_something_else_read_as_phases_is_refused(decide):
+    assert decide(Turn(advisor.PHASES, "Quelle est la capitale de l'Australie ?")).kind == advisor.REFUSE
+    assert decide(Turn(advisor.PHASES, "il y a combien d'étapes ?")).kind == advisor.SHOW_PHASES

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.diagnostic import IMPOSED, VOLUNTARY, build_plan, read_origin, read_partners
+from bot.diagnostic import IMPOSED, VOLUNTARY, build_plan, read_origin, read_partners, read_stage
 from bot.kb.records import Suggestion
 
 
@@ -134,3 +134,22 @@ def test_each_step_carries_the_title_phase_and_first_step_of_its_mission(kb, pha
             mission.phase.label,
             mission.how[0],
         )
+
+
+@pytest.mark.parametrize(
+    ("text", "phase_id"),
+    [
+        ("On commence tout juste, on se réunit pour voir ce qu'on pourrait faire", "emergence"),
+        ("au tout début", "emergence"),
+        ("rien n'a commencé, je découvre le dossier", "prerequisites"),
+        ("les actions sont lancées, on avance bien", "implementation"),
+        ("ça tourne depuis des années mais ça s'essouffle", "sustainability"),
+    ],
+)
+def test_read_stage_finds_the_phase_an_answer_describes(text, phase_id):
+    assert read_stage(text) == phase_id
+
+
+@pytest.mark.parametrize("text", ["bof", "trois communes", "voulue par les élus"])
+def test_read_stage_finds_nothing_in_answers_that_describe_no_stage(text):
+    assert read_stage(text) is None

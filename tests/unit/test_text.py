@@ -69,3 +69,20 @@ def test_lemmas_from_tables(word, expected):
         {"pris": "prendre", "comités": "comité"},
     )
     assert lemmas.of(word) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("les assos ont pas le tps", "les associations n'ont pas le temps"),
+        ("leurs dispos", "leurs disponibilités"),
+        ("jpilote ds mm temps", "je pilote dans même temps"),
+        ("un pb de coop", "un problème de coopération"),
+    ],
+)
+def test_analyzer_reads_chat_shorthand_as_the_words_it_stands_for(analyzer, typed, meant):
+    assert analyzer.terms(typed) == analyzer.terms(meant)
+
+
+def test_analyzer_leaves_words_that_only_look_like_shorthand(analyzer):
+    assert analyzer.terms("le juge") == ["jug"]  # a real word starting with j, not « je uge »
