@@ -43,7 +43,9 @@ _FOCUS_CUES = re.compile(
     r"\b(?:ma (?:vraie )?question|autre chose|question rapide|autre question|"
     r"(?:le|mon|notre) (?:vrai |seul |principal |gros )?(?:probleme|souci|blocage|sujet|hic|point dur)|"
     r"ce qui (?:manque|coince|bloque|pose (?:probleme|souci)|m inquiete|me preoccupe|cloche)|"
-    r"c est (?:surtout|plutot|juste|seulement|vraiment) |"
+    r"c est (?:surtout|plutot|juste|seulement|vraiment|celle|celui|ceux|celles|cote) |"
+    r"je (?:voudrais|veux|voulais|souhaite|aimerais) (?:savoir|comprendre)|ce que je (?:veux|voudrais) savoir|"
+    r"la (?:vraie )?question|en vrai|la tout de suite|dans l immediat|"
     r"qui (?:coince|bloque|pose (?:probleme|souci)|cloche|manque)\b)"
 )
 _PROBLEM_WORDS = (
@@ -60,17 +62,30 @@ _DISMISSALS = re.compile(
     r"|(?:est|sont|c est) (?:deja |bien |tout a fait )?(?:regle|regles|reglee|boucle|bouclee|clair|clairs|claire|"
     r"acquis|acquise|signe|signee|ok|valide|validee|finance|financee|convaincu|convaincus|d accord|bon|bien)\b"
     r"|on a deja|ils ont deja|nous avons deja|il y a deja|c est fait"
+    r"|je ne (?:cherche|parle|demande|veux) pas|ne m interesse(?:nt)? pas|pas pour (?:l instant|le moment|maintenant)"
+    r"|on verra (?:plus tard|apres|ca plus tard|ca apres)|(?:ca|cela) (?:peut attendre|attendra|viendra apres)"
+    r"|ce n est pas (?:\w+ ){1,3}qui"
     r")"
 )
 _SMALL_TALK = re.compile(
     r"^(?:bonjour|bonsoir|salut|hello|coucou|re|hey|merci|top|super|parfait|ok|d accord|genial|cool|"
     r"question rapide|autre chose|autre question|une question|j ai une question|petite question)\b"
 )
+# « Ce n'est pas mon équipe qui pose problème »: the problem is elsewhere, not here.
+_NOT_THIS = re.compile(r"\bce n est pas (?:\w+ ){1,3}(?:qui|que)\b")
+# A dismissal that names no topic of its own sets aside the clause before it.
+_SHORT_DISMISSAL = re.compile(
+    r"^(?:on verra (?:plus tard|apres|ca plus tard|ca apres)|(?:ca|cela) (?:peut attendre|attendra|viendra apres)|"
+    r"(?:c est )?(?:deja )?(?:regle|boucle|fait|acquis|ok)|pas pour (?:l instant|le moment|maintenant)|on l a deja)$"
+)
 SMALL_TALK_WORDS = 6  # a greeting or thanks longer than this says something else too
 _CUE_ONLY = re.compile(
-    r"^(?:question rapide|autre chose|autre question|une question|ma (?:vraie )?question|petite question|"
-    r"mais|par contre|en revanche|sauf que|cependant|pourtant|au contraire|en fait|le hic|le (?:vrai )?probleme|"
-    r"ce qui (?:manque|coince|bloque|pose (?:probleme|souci)|cloche))$"
+    r"^(?:(?:bon|alors|bref|du coup|en vrai|sinon|la|maintenant) )*"
+    r"(?:question rapide|autre chose|autre question|une question|ma (?:vraie )?question|petite question|"
+    r"mais|par contre|en revanche|sauf que|cependant|pourtant|au contraire|en fait|le hic|"
+    r"(?:le|mon|notre) (?:vrai |seul |principal |gros )?(?:probleme|souci|blocage|sujet)|"
+    r"ce qui (?:manque|coince|bloque|pose (?:probleme|souci)|cloche)(?: maintenant)?)"
+    r"(?: c est| c est que| ce serait| est)?$"
 )
 
 
@@ -101,7 +116,8 @@ def _weigh(text: str) -> List[Clause]:
         for part in parts:
             folded = fold(part)
             if folded:
-                pieces.append((part.strip(" ,"), bool(_FOCUS_START.match(folded) or _FOCUS_CUES.search(folded))))
+                focus = bool(_FOCUS_START.match(folded) or _FOCUS_CUES.search(folded))
+                pieces.append((part.strip(" ,"), focus and not _NOT_THIS.search(folded)))
     if not pieces:
         return []
     # « Autre chose : … »: a cue alone points at the clause after it.
@@ -120,6 +136,9 @@ def _weigh(text: str) -> List[Clause]:
             weight = 1.0
         elif _DISMISSALS.search(folded) and _another_clause_counts(pieces, index):
             weight = 0.0
+            if index and _SHORT_DISMISSAL.match(folded) and len(fold(pieces[index - 1][0]).split()) <= 4:
+                # « La communication, on verra plus tard » : the topic set aside is the clause before.
+                weighted[index - 1] = Clause(weighted[index - 1].text, 0.0)
         else:
             weight = BACKGROUND if focused else 1.0
         weighted.append(Clause(part, weight))

@@ -28,6 +28,10 @@ def first(decision):
         ("Merci ! Autre chose : comment parler de la coopération aux habitants ?", "habitants", "Merci"),
         ("Le montage financier est bouclé, mais les deux maires se disputent", "maires", "financier"),
         ("On a déjà un chef de file. Par contre personne ne vient aux réunions", "réunions", "chef de file"),
+        ("Les statuts, on verra plus tard. Comment mobiliser les habitants ?", "habitants", "statuts"),
+        ("Ce n'est pas le budget qui coince, c'est la gouvernance", "gouvernance", "budget"),
+        ("Je ne parle pas des financements, je voudrais savoir qui pilote", "pilote", "financements"),
+        ("Le bilan ne m'intéresse pas pour l'instant ; comment animer le comité ?", "comité", "bilan"),
     ],
 )
 def test_the_point_of_a_message_is_kept_and_the_topic_set_aside_dropped(text, kept, dropped):
