@@ -26,8 +26,9 @@ PACKAGES = ("bot", "actions", "channels", "cluster", "bench")
 NAME_LITERAL = re.compile(r"""["']((?:action|utter|validate)_[a-z0-9_]+)["']""")
 # An intent written in a button payload: "/ask_mission" + json.dumps(…), "payload": "/choose_option".
 PAYLOAD_INTENT = re.compile(r"""["']/([a-z_]+)["']\s*\+\s*json\.dumps|["']payload["']\s*:\s*["']/([a-z_]+)""")
-# Fields of Rasa's events, shaped like names but naming nothing in the domain.
-EVENT_FIELDS = {"action_name", "utter_action"}
+# Fields of Rasa's events and keys of its endpoints file, shaped like names but naming nothing
+# in the domain.
+EVENT_FIELDS = {"action_name", "utter_action", "action_endpoint"}
 # Which part of domain.yml each group of bot.names belongs to.
 GROUPS = {"slots": names.SLOTS, "entities": names.ENTITIES, "intents": names.INTENTS, "actions": names.ACTIONS}
 
