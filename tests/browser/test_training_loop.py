@@ -18,6 +18,7 @@ import os
 import re
 import signal
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -68,6 +69,47 @@ def log_in(page, stack) -> None:
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("heading", name="Modèles", exact=True)).to_be_visible()
+
+
+class Chatter:
+    """An agent who keeps talking to the Rasa server: every reply must come, none refused."""
+
+    def __init__(self, stack) -> None:
+        self.stack = stack
+        self.delays: list = []
+        self.errors: list = []
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.talk, daemon=True)
+
+    def talk(self) -> None:
+        number = 0
+        while not self.done.is_set():
+            number += 1
+            started = time.monotonic()
+            try:
+                answer = replies(self.stack, f"agent-pendant-{number}", "bonjour")
+            except OSError as error:
+                self.errors.append(repr(error))
+                continue
+            self.delays.append(time.monotonic() - started)
+            if "coopération" not in answer:
+                self.errors.append(answer)
+            time.sleep(0.2)
+
+    def answered(self, count: int, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.delays) + len(self.errors) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def __enter__(self) -> Chatter:
+        self.thread.start()
+        self.answered(1)  # talking before the promotion starts…
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.answered(len(self.delays) + len(self.errors) + 1)  # …and still answered after it
+        self.done.set()
+        self.thread.join(timeout=60)
 
 
 def job_row(stack, job_id: int):
@@ -127,9 +169,13 @@ def test_trainer_retrains_compares_promotes_and_a_failed_training_changes_nothin
     expect(sentence.locator("td").nth(3)).to_contain_text("juste")
     assert_accessible(page, "la comparaison d'un candidat")
 
-    # Promote: the running Rasa server loads it, no restart.
-    page.get_by_role("button", name="Promouvoir ce candidat").click()
-    expect(page.get_by_role("status")).to_contain_text("Candidat promu")
+    # Promote: the running Rasa server loads it, no restart, and answers all along.
+    with Chatter(stack) as chatter:
+        page.get_by_role("button", name="Promouvoir ce candidat").click()
+        expect(page.get_by_role("status")).to_contain_text("Candidat promu")
+    # Rasa loads the new model on its event loop: a message sent meanwhile waits, none is refused.
+    print(f"during the promotion: {len(chatter.delays)} messages, slowest reply {max(chatter.delays):.1f} s")
+    assert chatter.errors == [] and len(chatter.delays) >= 2
     promoted = digest(stack.model_path)
     assert promoted != original
     assert GOODBYE in replies(stack, "agent-bus-2", FAREWELL)
