@@ -50,6 +50,9 @@ LIST_PHASES, LIST_MISSIONS = "phases", "missions"
 # officer's work is out of scope.
 CONFIDENT = 9.0
 WEAK = 5.0
+# The NLU's theme picks among the first hits only when its score is at least this share of
+# the best one.
+THEME_SHARE = 0.75
 # A message with this many content terms or more says something of its own, even when the
 # NLU reads a follow-up or a rank reference in it.
 CONTENT_TERMS = 3
@@ -273,8 +276,7 @@ class Advisor:
     def _talks_of_phases(text: str) -> bool:
         words = set(fold(text).split())
         return bool(
-            words
-            & {"phase", "phases", "etape", "etapes", "deroule", "deroulement", "methode", "cycle", "cheminement"}
+            words & {"phase", "phases", "etape", "etapes", "deroule", "deroulement", "methode", "cycle", "cheminement"}
         )
 
     # -- everything else: the officer's words against the knowledge base --------------------
@@ -365,9 +367,12 @@ class Advisor:
 
     @staticmethod
     def _pick(hits: Sequence[SearchHit], themes: Sequence[str]) -> str:
-        """The best hit, unless the NLU recognised the theme of one of the first three."""
+        """The best hit, unless the NLU recognised the theme of one of the first three and the
+        search finds it nearly as good (a keyword the lookup tables know must not beat the
+        mission whose very title the officer wrote)."""
+        best = _best(hits)
         for hit in hits[:3]:
-            if hit.mission.id in themes:
+            if hit.mission.id in themes and hit.score >= THEME_SHARE * best:
                 return hit.mission.id
         return hits[0].mission.id
 
@@ -423,6 +428,19 @@ def _is_phase_rank(text: str) -> bool:
 
 
 def _noun(words: Sequence[str]) -> Optional[str]:
+    """The kind of list a rank points into: the noun right after the rank word (« la quatrième
+    mission de cette phase » is a mission), else any list noun of the message."""
+    ranks = [
+        i for i, word in enumerate(words) if word in _RANK_WORDS or word in _LAST_WORDS or re.fullmatch(r"[1-9]", word)
+    ]
+    following = words[ranks[0] + 1 : ranks[0] + 3] if ranks else ()
+    for word in following:
+        if word in _PHASE_NOUNS:
+            return "phase"
+        if word in _STEP_NOUNS:
+            return "step"
+        if word in _MISSION_NOUNS:
+            return "mission"
     if any(word in _PHASE_NOUNS for word in words):
         return "phase"
     if any(word in _STEP_NOUNS for word in words):

@@ -159,7 +159,10 @@ def test_next_after_a_phase_chosen_from_the_overview_is_the_next_phase(decide):
 
 @pytest.mark.parametrize(
     ("text", "phase_id"),
-    [("Comment pérenniser une coopération ?", "sustainability"), ("les missions pour faire émerger un projet", "emergence")],
+    [
+        ("Comment pérenniser une coopération ?", "sustainability"),
+        ("les missions pour faire émerger un projet", "emergence"),
+    ],
 )
 def test_a_message_that_names_only_a_phase_gets_that_phase(decide, text, phase_id):
     decision = decide(Turn(advisor.MISSION, text))
@@ -172,10 +175,26 @@ def test_a_mission_named_with_a_phase_word_is_still_that_mission(decide):
 
 
 def test_the_grand_phases_are_the_overview_whatever_else_the_words_match(decide):
-    decision = decide(Turn(advisor.PHASES, "tu peux me donner les grandes phases d'une coopération entre territoires ?"))
+    decision = decide(
+        Turn(advisor.PHASES, "tu peux me donner les grandes phases d'une coopération entre territoires ?")
+    )
     assert decision.kind == advisor.SHOW_PHASES
 
 
 def test_a_question_on_something_else_read_as_phases_is_refused(decide):
     assert decide(Turn(advisor.PHASES, "Quelle est la capitale de l'Australie ?")).kind == advisor.REFUSE
     assert decide(Turn(advisor.PHASES, "il y a combien d'étapes ?")).kind == advisor.SHOW_PHASES
+
+
+def test_a_rank_points_into_the_list_its_noun_names(kb, decide):
+    missions = tuple(mission.id for mission in kb.list_missions("emergence", top_level=True))
+    context = Context(last_list=advisor.LIST_MISSIONS, phase="emergence", last_missions=missions)
+    decision = decide(Turn(advisor.CHOOSE, "la quatrième mission de cette phase ?", context=context))
+    assert decision.kind == advisor.SHOW_MISSION and decision.mission.id == missions[3]
+
+
+def test_the_mission_whose_title_is_written_beats_a_theme_the_nlu_saw_in_a_keyword(decide):
+    turn = Turn(
+        advisor.MISSION, "comment faire évoluer les équipes vers le mode projet ?", themes=("build_project_team",)
+    )
+    assert first(decide(turn)) == "develop_teams"
