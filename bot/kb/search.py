@@ -181,15 +181,17 @@ class SearchIndex:
                     matched_kind=snippet.kind if snippet else "",
                 )
             )
-        return self._rerank(text, hits)[:limit]
+        return self._rerank(text, hits, context)[:limit]
 
-    def _rerank(self, text: str, hits: List[SearchHit]) -> List[SearchHit]:
+    def _rerank(self, text: str, hits: List[SearchHit], context: str = "") -> List[SearchHit]:
         """The missions found, best first: the search's score (relative to the best one) and
-        the content classifier's opinion (bot.kb.ranker) count equally."""
+        the content classifier's opinion (bot.kb.ranker) count equally. The classifier reads
+        the conversation's context too: « et si le président refuse aussi ? » alone says
+        little; after « personne ne veut être chef de file » it says a lot."""
         if not hits:
             return hits
         best = max(hit.score for hit in hits)
-        likeness = self._ranker.scores(focus_text(text))
+        likeness = self._ranker.scores(" ".join(part for part in (focus_text(text), context) if part))
 
         def relevance(hit: SearchHit) -> float:
             return hit.score / best + likeness.get(hit.mission.id, 0.0)

@@ -143,6 +143,12 @@ def test_the_content_classifier_reorders_a_paraphrase_towards_its_mission(kb, te
     assert highest_score.mission.id != expected and hits[0].mission.id == expected
 
 
+def test_search_of_a_short_follow_up_is_ranked_with_its_context(kb):
+    follow_up = "et si la présidente de la métropole dit non ?"
+    context = "Aucune structure ne veut prendre le rôle de chef de file. Identifier un chef de file"
+    assert kb.find_missions(follow_up, context=context)[0].mission.id == "identify_lead_partner"
+
+
 def test_search_phase_boost_prefers_missions_of_that_phase(kb):
     assert top_ids(kb, "animer les instances", 1) == ["facilitate_bodies"]
     assert top_ids(kb, "animer les instances", 1, phase_id="emergence") == ["build_partnerships"]
