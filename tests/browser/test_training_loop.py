@@ -26,6 +26,7 @@ from playwright.sync_api import expect
 
 from bot.evaluation import post_message
 from tests.browser.accessibility import assert_accessible
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_review import review_cli
 from tests.stack import Stack
 
@@ -168,6 +169,12 @@ def test_trainer_retrains_compares_promotes_and_a_failed_training_changes_nothin
     expect(sentence.locator("td").nth(3)).to_contain_text("goodbye")
     expect(sentence.locator("td").nth(3)).to_contain_text("juste")
     assert_accessible(page, "la comparaison d'un candidat")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "review-models-comparison.png"), full_page=True)
+    # The comparison's conversations stayed in the temporary server's memory.
+    with sqlite3.connect(stack.tracker_path) as connection:
+        senders = {sender for (sender,) in connection.execute("select distinct sender_id from events")}
+    assert senders == {"agent-bus"}, senders
 
     # Promote: the running Rasa server loads it, no restart, and answers all along.
     with Chatter(stack) as chatter:
