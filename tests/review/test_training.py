@@ -275,7 +275,13 @@ def test_a_killed_training_fails_and_leaves_the_model_in_service_untouched(recor
     calls = []
     trainer = Trainer(settings, recorded, compare=compare_stub(calls))
     job = trainer.start("alice")
-    os.kill(wait_for_pid(recorded, job.id), signal.SIGKILL)
+    pid = wait_for_pid(recorded, job.id)
+    log = settings.training_dir / f"job-{job.id}" / "train.log"
+    for _ in range(200):  # killed in the middle of the training
+        if "Starting to train component" in log.read_text():
+            break
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
     job = wait_until_over(recorded, job.id, timeout=20)
     assert job.state == jobs.FAILED and "signal 9" in job.error and "n'a pas changé" in job.error
     assert "Starting to train component" in job.log_tail
@@ -410,3 +416,75 @@ def test_restoring_a_name_outside_the_history_is_refused(recorded, settings):
     trainer = Trainer(settings, recorded)
     with pytest.raises(ModelError, match="historique"):
         trainer.restore("../models/assistant.tar.gz", "bob")
+
+
+# --- comparison pieces -----------------------------------------------------------------
+
+FAKE_RASA_TEST = textwrap.dedent(
+    """
+    import json, os, sys
+    from pathlib import Path
+    args = sys.argv[1:]
+    assert args[:2] == ["test", "core"], args
+    out = Path(args[args.index("--out") + 1])
+    if os.environ.get("FAKE_RASA_FAIL"):
+        print("ModelNotFound: pas de modèle", flush=True)
+        sys.exit(1)
+    report = {"conversation_accuracy": {"accuracy": 0.98, "correct": 65, "with_warnings": 0, "total": 66}}
+    (out / "story_report.json").write_text(json.dumps(report))
+    (out / "failed_test_stories.yml").write_text(
+        'version: "3.1"\\nstories:\\n- story: au revoir (/tmp/test_smalltalk.yml)\\n  steps:\\n  - intent: goodbye\\n'
+    )
+    """
+)
+
+
+def test_stories_results_are_read_from_rasa_test_core(settings, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from bot.review.training_compare import run_stories
+
+    script = tmp_path / "fake_rasa_test.py"
+    script.write_text(FAKE_RASA_TEST, encoding="utf-8")
+    settings = replace(settings, rasa_command=(sys.executable, str(script)))
+    result = run_stories(settings, settings.model_path, tmp_path / "stories")
+    assert result == {"passed": 65, "total": 66, "failed": ["au revoir (/tmp/test_smalltalk.yml)"]}
+    monkeypatch.setenv("FAKE_RASA_FAIL", "1")
+    with pytest.raises(RuntimeError, match="code 1.*ModelNotFound"):
+        run_stories(settings, settings.model_path, tmp_path / "stories-2")
+
+
+def test_evaluation_summary_counts_per_category_and_top1():
+    from bot.evaluation import Outcome, Question, Report
+    from bot.review.training_compare import summary
+
+    def outcome(category, passed, top1):
+        question = Question(1, category, "?", expect_missions=("m",) if top1 is not None else ())
+        return Outcome(question, passed, top1=top1)
+
+    report = Report([outcome("phase", True, None), outcome("mission", True, True), outcome("mission", False, False)])
+    assert summary(report) == {
+        "passed": 2,
+        "total": 3,
+        "top1_right": 1,
+        "top1_total": 2,
+        "categories": {
+            "mission": {"passed": 1, "total": 2, "top1_right": 1, "top1_total": 2},
+            "phase": {"passed": 1, "total": 1, "top1_right": 0, "top1_total": 0},
+        },
+    }
+
+
+def test_the_in_service_results_are_kept_for_the_same_model_content_and_code(tmp_path, monkeypatch):
+    from bot.review import training_compare
+
+    sets = ("development",)
+    assert training_compare.baseline_key("a" * 64, sets) == training_compare.baseline_key("a" * 64, sets)
+    assert training_compare.baseline_key("a" * 64, sets) != training_compare.baseline_key("b" * 64, sets)
+    content = tmp_path / "knowledge"
+    content.mkdir()
+    (content / "phases.yml").write_text("a: 1\n", encoding="utf-8")
+    monkeypatch.setattr(training_compare, "DEFAULT_CONTENT_DIR", content)
+    first = training_compare.baseline_key("a" * 64, sets)
+    (content / "phases.yml").write_text("a: 2\n", encoding="utf-8")  # content published meanwhile
+    assert training_compare.baseline_key("a" * 64, sets) != first

@@ -171,3 +171,21 @@ def test_anonymous_visitors_cannot_see_or_start_trainings(console):
             assert jobs.list_jobs(session) == []
 
     run(scenario, config, store)
+
+
+def test_a_training_left_running_by_a_stopped_web_server_shows_as_interrupted(console):
+    config, store, _trainer = console
+    with store.session() as session:
+        stale = jobs.create_job(session, "alice", 1)
+
+    async def scenario(client):
+        # Building the console (web server start) marked it failed; its page says why.
+        with store.session() as session:
+            assert jobs.get_job(session, stale.id).state == jobs.FAILED
+        await log_in(client)
+        text = await (await client.get(f"/review/modeles/{stale.id}")).text()
+        assert "échouée" in text and "Entraînement interrompu" in text and 'id="job-progress"' not in text
+        models = await (await client.get("/review/modeles")).text()
+        assert "Entraîner un modèle candidat</button>" in models
+
+    run(scenario, config, store)
