@@ -3,7 +3,7 @@ first, and what a decision costs on questions it has never seen.
 
     .venv/bin/python -m bench.ranking [--url sqlite:///…]
 
-Accuracy: the cases of the development and held-out sets that have no context and expect
+Accuracy: the cases of the development, held-out and fresh sets that have no context and expect
 missions; is the first mission found one of them, is one of the first four? Cost: every
 distinct question of those sets once, caches cold (first sight of each message): p50 / p95 of
 find_missions and of the advisor's whole decision.
@@ -20,7 +20,7 @@ from bot.advisor import SITUATION, Advisor, Turn
 from bot.evaluation import SETS, Question, load_questions
 from bot.kb.service import KnowledgeBase
 
-RANKED_SETS = ("development", "heldout")
+RANKED_SETS = ("development", "heldout", "fresh")
 
 
 def accuracy(kb: KnowledgeBase, questions: Sequence[Question]) -> Tuple[int, int, int]:
