@@ -266,6 +266,7 @@ def test_only_one_training_at_a_time_even_from_another_process(recorded, setting
         Trainer(settings, recorded).start("bob")
     assert Trainer(settings, recorded).recover() == []  # the running job is not stale
     assert wait_until_over(recorded, job.id).state == jobs.EVALUATED
+    trainer.threads[-1].join(timeout=10)  # the lock is released once the job row says it is over
     assert trainer.start("bob").id == job.id + 1
 
 
