@@ -4,6 +4,7 @@ comparison, promote, restore; refusals without CSRF token and of a second traini
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import time
 
@@ -187,5 +188,18 @@ def test_a_training_left_running_by_a_stopped_web_server_shows_as_interrupted(co
         assert "échouée" in text and "Entraînement interrompu" in text and 'id="job-progress"' not in text
         models = await (await client.get("/review/modeles")).text()
         assert "Entraîner un modèle candidat</button>" in models
+
+    run(scenario, config, store)
+
+
+def test_without_rasa_api_token_the_models_page_says_promotion_is_off(console, settings, monkeypatch):  # noqa: F811
+    config, store, trainer = console
+    monkeypatch.setattr(trainer, "settings", dataclasses.replace(settings, api_token=""))
+
+    async def scenario(client):
+        await log_in(client)
+        response = await client.get("/review/modeles")
+        assert response.status == 200
+        assert "RASA_API_TOKEN" in await response.text()
 
     run(scenario, config, store)
