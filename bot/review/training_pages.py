@@ -98,7 +98,7 @@ class TrainingPages:
             "models.html",
             trainer=trainer,
             in_service=in_service,
-            servers=list(zip(settings.rasa_urls, servers)) if servers else [],
+            servers=list(zip(settings.rasa_urls, servers, strict=True)) if servers else [],
             api_problem=settings.api_problem(),
             sentences=sentences[:SENTENCES_SHOWN],
             corrections=sum(not sentence.validated for sentence in sentences),
