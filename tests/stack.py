@@ -119,6 +119,7 @@ class Stack:
             "SUPERVISION_DIR": str(log_dir / "run"),
             "KNOWLEDGE_DIR": str(content),
             "MODEL_PATH": str(own_model(log_dir)),
+            "TRAINING_DIR": str(log_dir / "training"),
         }
         if "KB_DATABASE_URL" not in extra_env:
             isolation["KB_DATABASE_URL"] = own_knowledge_base(log_dir, content)
