@@ -154,6 +154,10 @@ class Cluster:
             # Conversation locks of a replica that died free themselves after this long; a
             # live replica keeps its own alive (cluster/lock_store.py).
             TICKET_LOCK_LIFETIME=os.environ.get("TICKET_LOCK_LIFETIME", "10"),
+            # The review console's models page promotes a candidate into the one model file
+            # every replica runs, then has each replica load it (with RASA_API_TOKEN set).
+            MODEL_PATH=str(model),
+            RASA_INTERNAL_URL=" ".join(f"http://127.0.0.1:{port}" for port in ports.rasa),
         )
         self.env.update(extra_env or {})
         self.processes: Dict[str, subprocess.Popen] = {}

@@ -134,3 +134,6 @@ def test_run_cluster_supervises_every_replica_action_server_web_and_nginx(tmp_pa
     # The replicas share socket.io emits through Redis, on a channel of this deployment.
     assert cluster.env["SOCKETIO_REDIS_URL"] == "redis://127.0.0.1:6379/1"
     assert cluster.env["SOCKETIO_REDIS_CHANNEL"] == "essai:socketio"
+    # A model promoted from the review console reaches every replica.
+    assert cluster.env["RASA_INTERNAL_URL"].split() == [f"http://127.0.0.1:{port}" for port in cluster.ports.rasa]
+    assert cluster.env["MODEL_PATH"] == str(cluster.model)
