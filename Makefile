@@ -77,11 +77,12 @@ browser: ## Install Debian's chromium for the browser tests if it is missing (ne
 	else echo "Chromium manque : installez le paquet Debian « chromium » (sudo apt-get install chromium)." >&2; exit 1; fi
 
 # The review console puts the models it trains in service through Rasa's HTTP API (PUT /model),
-# which the Procfile turns on when RASA_API_TOKEN is set: make run gives it one when none is,
-# generated once into var/rasa-api-token (mode 600) and kept, so the web process and Rasa share it.
+# which the Procfile (and cluster/run.py) turn on when RASA_API_TOKEN is set: make run and
+# make run-cluster give it one when none is, generated once into var/rasa-api-token (mode 600)
+# and kept, so the web process and Rasa share it.
 RASA_API_TOKEN_FILE := var/rasa-api-token
 ifeq ($(RASA_API_TOKEN),)
-run: export RASA_API_TOKEN = $(shell test -s $(RASA_API_TOKEN_FILE) || (mkdir -p var && umask 077 && \
+run run-cluster: export RASA_API_TOKEN = $(shell test -s $(RASA_API_TOKEN_FILE) || (mkdir -p var && umask 077 && \
   head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $(RASA_API_TOKEN_FILE)); cat $(RASA_API_TOKEN_FILE))
 endif
 
