@@ -186,6 +186,20 @@ class Stack:
         path = self.log_dir / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def review_cli(self, *args: str, stdin: str = "") -> str:
+        """``python -m bot.review …`` on this stack's databases (sync, create-trainer…)."""
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.review", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd=REPO_ROOT,
+            env=self.env,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
     def user_messages(self, sender: str) -> List[str]:
         """The user messages of one conversation in this stack's conversation log, in order."""
         with sqlite3.connect(self.tracker_path) as connection:

@@ -11,15 +11,12 @@ One stack for the whole module (a start costs ~30 s), with the console enabled."
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 from playwright.sync_api import expect
 
 from bot.evaluation import post_message
 from tests.browser.accessibility import assert_accessible, assert_reflows
-from tests.conftest import REPO_ROOT
 from tests.stack import Stack
 
 SECRET = "secret-de-la-console-pour-l-accessibilite-" + "a" * 16
@@ -38,23 +35,10 @@ def console_stack(tmp_path_factory):
         post_message(stack.rasa_url, "agent-unclear", text)
     for text in ("Bonjour", "Comment identifier un chef de file ?", "pourquoi ?"):
         post_message(stack.rasa_url, "agent-clear", text)
-    review_cli(stack, "sync")
-    review_cli(stack, "create-trainer", TRAINER, "--password-stdin", stdin=PASSWORD + "\n")
+    stack.review_cli("sync")
+    stack.review_cli("create-trainer", TRAINER, "--password-stdin", stdin=PASSWORD + "\n")
     yield stack
     stack.stop()
-
-
-def review_cli(stack, *args, stdin=""):
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.review", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env=stack.env,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
 
 
 def relative_luminance(rgb) -> float:

@@ -7,8 +7,6 @@ the earlier version comes back in one click. Every console page visited passes a
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 from playwright.sync_api import expect
@@ -35,23 +33,10 @@ def loop_stack(tmp_path_factory):
     folder = tmp_path_factory.mktemp("content-loop")
     stack = Stack(folder, REVIEW_SECRET=SECRET).start()
     stack.first_replies = post_message(stack.rasa_url, "agent-balayeuse", QUESTION)
-    review_cli(stack, "sync")
-    review_cli(stack, "create-trainer", TRAINER, "--password-stdin", stdin=PASSWORD + "\n")
+    stack.review_cli("sync")
+    stack.review_cli("create-trainer", TRAINER, "--password-stdin", stdin=PASSWORD + "\n")
     yield stack
     stack.stop()
-
-
-def review_cli(stack, *args, stdin=""):
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.review", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env=stack.env,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
 
 
 def reply_text(replies) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import sqlite3
 import subprocess
-import sys
 
 import pytest
 import yaml
@@ -35,29 +34,15 @@ def review_stack(tmp_path_factory):
     for text in ("Bonjour", "Comment identifier un chef de file ?", "pourquoi ?"):
         post_message(stack.rasa_url, "agent-clear", text)
     # The web server indexes every 30 s in the background; index now, as an administrator would.
-    review_cli(stack, "sync")
-    review_cli(stack, "create-trainer", "formatrice", "--password-stdin", stdin=PASSWORD + "\n")
+    stack.review_cli("sync")
+    stack.review_cli("create-trainer", "formatrice", "--password-stdin", stdin=PASSWORD + "\n")
     yield stack
     stack.stop()
 
 
-def review_cli(stack, *args, stdin=""):
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.review", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env=stack.env,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
 def pseudonyms(stack):
     """pseudonym → (messages, min confidence) from the command-line list."""
-    rows = [line.split("\t") for line in review_cli(stack, "list").splitlines()]
+    rows = [line.split("\t") for line in stack.review_cli("list").splitlines()]
     return {row[0]: (row[1].strip(), float(row[2])) for row in rows}
 
 
@@ -171,7 +156,7 @@ def recorded_intent(stack, text: str) -> str:
 def test_exported_story_of_a_conversation_passes_rasa_test(review_stack, tmp_path):
     clear = next(name for name, (_m, confidence) in pseudonyms(review_stack).items() if confidence >= 0.5)
     story = tmp_path / "test_revue.yml"
-    review_cli(review_stack, "export-story", clear, "-o", str(story))
+    review_stack.review_cli("export-story", clear, "-o", str(story))
     result = subprocess.run(
         [
             str(REPO_ROOT / ".venv" / "bin" / "rasa"),

@@ -27,7 +27,6 @@ from playwright.sync_api import expect
 from bot.evaluation import post_message
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.test_review import review_cli
 from tests.stack import Stack
 
 pytestmark = pytest.mark.live
@@ -59,7 +58,7 @@ def training_stack(tmp_path_factory):
         TRAINING_DIR=str(folder / "training"),
     ).start()
     stack.model_path = folder / "models" / "assistant.tar.gz"
-    review_cli(stack, "create-trainer", "formatrice", "--password-stdin", stdin=PASSWORD + "\n")
+    stack.review_cli("create-trainer", "formatrice", "--password-stdin", stdin=PASSWORD + "\n")
     yield stack
     stack.stop()
 
@@ -127,7 +126,7 @@ def test_trainer_retrains_compares_promotes_and_a_failed_training_changes_nothin
     original = digest(stack.model_path)
     before = replies(stack, "agent-bus", FAREWELL)
     assert GOODBYE not in before, f"the model in service must misread the farewell: {before}"
-    review_cli(stack, "sync")
+    stack.review_cli("sync")
 
     # Annotate the intent the agent meant on the transcript page.
     log_in(page, stack)

@@ -3,13 +3,10 @@ edit refused with its French message on the field, preview, diff, publish, histo
 
 from __future__ import annotations
 
-import asyncio
 import html
 import re
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
 import bot.text
 from bot.kb import content as content_module
@@ -17,9 +14,8 @@ from bot.kb.db import make_engine, make_session_factory
 from bot.kb.service import KnowledgeBase
 from bot.review import accounts
 from bot.review.content_history import ContentPublisher
-from bot.review.web import add_review_routes
+from tests.review.test_web import PASSWORD, log_in, run
 
-PASSWORD = "un mot de passe solide"
 MISSION_ID = "identify_lead_partner"
 MISSION_URL = f"/review/contenu/missions/{MISSION_ID}"
 NEW_KEYWORD = "zorglubisme"
@@ -38,22 +34,6 @@ def console(store, config, content_copy, tmp_path, analyzer, monkeypatch):
     engine = make_engine(kb_url)
     yield config, store, KnowledgeBase(make_session_factory(engine), analyzer, reload_seconds=0.0), content_copy
     engine.dispose()
-
-
-def run(scenario, config, store):
-    async def main():
-        app = web.Application()
-        add_review_routes(app, config, store)
-        async with TestClient(TestServer(app)) as client:
-            return await scenario(client)
-
-    return asyncio.run(main())
-
-
-async def log_in(client):
-    page = await (await client.get("/review/login")).text()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    await client.post("/review/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token})
 
 
 def hidden(page: str, name: str) -> str:

@@ -3,15 +3,11 @@ terms), the weekly counts, and the page behind the login."""
 
 from __future__ import annotations
 
-import asyncio
-import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional
 
 import pytest
 import yaml
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.review import accounts, gaps
@@ -20,14 +16,13 @@ from bot.review.display import DOMAIN
 from bot.review.gap_pages import MAX_WEEKS, criteria_from_query
 from bot.review.gaps import GapCriteria, Vocabulary, gap_report, title_phrases
 from bot.review.models import Conversation, Turn
-from bot.review.web import add_review_routes
 from tests.review.conftest import insert_events
+from tests.review.test_web import PASSWORD, log_in, run
 
 UTC = timezone.utc
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # ISO week 45
 PERIOD = GapCriteria(date(2026, 11, 2), date(2026, 11, 22))  # weeks 45, 46, 47
 VOCABULARY = Vocabulary(["élus", "convention", "chef de file", "séminaire", "temps fort"])
-PASSWORD = "un mot de passe solide"
 DID_YOU_MEAN = ["identify_lead_partner", "lead_project"]
 TITLES = {"identify_lead_partner": "Identifier un chef de file", "lead_project": "Conduire le projet"}
 
@@ -354,34 +349,13 @@ def test_page_criteria(query, expected, error):
     assert (error is None and errors == []) or (error is not None and error in errors[0])
 
 
-def run(config, store, scenario):
-    async def main():
-        app = web.Application()
-        add_review_routes(app, config, store)
-        async with TestClient(TestServer(app)) as client:
-            return await scenario(client)
-
-    return asyncio.run(main())
-
-
-async def log_in(client):
-    page = await client.get("/review/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', await page.text()).group(1)
-    response = await client.post(
-        "/review/login",
-        data={"username": "alice", "password": PASSWORD, "csrf_token": token, "next": "/review"},
-        allow_redirects=False,
-    )
-    assert response.status == 303
-
-
 def test_page_needs_a_signed_in_trainer(recorded, config):
     async def scenario(client):
         response = await client.get("/review/lacunes", allow_redirects=False)
         assert response.status == 303
         assert response.headers["Location"] == "/review/login?next=/review/lacunes"
 
-    run(config, recorded, scenario)
+    run(scenario, config, recorded)
 
 
 def test_page_shows_the_gaps_with_links_to_the_transcript(recorded, config):
@@ -408,7 +382,7 @@ def test_page_shows_the_gaps_with_links_to_the_transcript(recorded, config):
         wrong = await (await client.get("/review/lacunes?du=demain&confiance=beaucoup")).text()
         assert "Date de début ignorée" in wrong and "Seuil de confiance ignoré" in wrong
 
-    run(config, recorded, scenario)
+    run(scenario, config, recorded)
 
 
 def test_report_reads_the_knowledge_base_vocabulary(kb_url):

@@ -9,22 +9,18 @@ import re
 import time
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
 from bot.review import accounts, training_pages
 from bot.review import training_jobs as jobs
 from bot.review.training import Trainer
 from bot.review.training_models import list_history
-from bot.review.web import add_review_routes
 from tests.review.test_training import (  # noqa: F401 (fixture)
     annotated,
     fake_rasa,  # noqa: F401 (fixture)
     settings,
 )
-from tests.review.test_web import csrf_of, log_in
+from tests.review.test_web import PASSWORD, csrf_of, log_in, run
 
-PASSWORD = "un mot de passe solide"
 SENTENCE = "Qui doit piloter notre projet ?"
 COMPARISON = {
     "in_service_digest": "0" * 64,
@@ -70,16 +66,6 @@ def console(recorded, config, settings, monkeypatch):  # noqa: F811
     trainer = Trainer(settings, recorded, compare=lambda *_args: COMPARISON)
     monkeypatch.setattr(training_pages, "make_trainer", lambda _console: trainer)
     return config, recorded, trainer
-
-
-def run(scenario, config, store):
-    async def main():
-        app = web.Application()
-        add_review_routes(app, config, store)
-        async with TestClient(TestServer(app)) as client:
-            return await scenario(client)
-
-    return asyncio.run(main())
 
 
 async def wait_for_state(client, job_id: int, states, timeout: float = 30) -> dict:
