@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Dict, List, Mapping, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 
 from bot.review.annotations import STATES
 from bot.review.queries import ANNOTATED, FORM_STATES, NOT_ANNOTATED, SORTS, ConversationFilter
@@ -23,19 +23,24 @@ def confidence_threshold(text: str) -> float:
     return value
 
 
+def read_day(query: Mapping[str, str], name: str, label: str, errors: List[str]) -> Optional[date]:
+    """The date of a form field (AAAA-MM-JJ), or None; a wrong one adds a French note to ``errors``."""
+    value = query.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors.append(f"Date {label} ignorée : format attendu AAAA-MM-JJ.")
+        return None
+
+
 def filter_from_query(query: Mapping[str, str]) -> Tuple[ConversationFilter, List[str]]:
     """Read the filters; a value that makes no sense is dropped with a French note."""
     errors: List[str] = []
 
-    def day(name: str, label: str):
-        value = query.get(name, "").strip()
-        if not value:
-            return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            errors.append(f"Date {label} ignorée : format attendu AAAA-MM-JJ.")
-            return None
+    def day(name: str, label: str) -> Optional[date]:
+        return read_day(query, name, label, errors)
 
     confidence = None
     raw = query.get("confiance", "").strip()

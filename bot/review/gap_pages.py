@@ -15,7 +15,7 @@ from aiohttp import web
 from bot.review import gaps
 from bot.review.auth import Auth
 from bot.review.console import Console
-from bot.review.forms import confidence_threshold
+from bot.review.forms import confidence_threshold, read_day
 from bot.review.queries import local_zone
 
 DEFAULT_WEEKS = 8
@@ -56,14 +56,7 @@ def criteria_from_query(query: Mapping[str, str], today: date) -> Tuple[gaps.Gap
     errors: List[str] = []
 
     def day(name: str, label: str) -> Optional[date]:
-        value = query.get(name, "").strip()
-        if not value:
-            return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            errors.append(f"Date {label} ignorée : format attendu AAAA-MM-JJ.")
-            return None
+        return read_day(query, name, label, errors)
 
     date_to = day("au", "de fin") or today
     date_from = day("du", "de début")
