@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Dict, Iterable, List, Sequence, Tuple
+from functools import lru_cache
+from typing import Callable, Dict, Iterable, List, Sequence, Tuple
 
 import numpy
 
@@ -46,11 +47,14 @@ class ContentRanker:
         self._classes: Sequence[str] = list(self._model.classes_)
         # scikit-learn's transform of one short text costs ~1 ms, mostly in building sparse
         # matrices: the same features are computed here from the fitted vocabularies, and only
-        # the model's columns of the features present are multiplied (~0.1 ms).
-        self._parts: List[Tuple] = []
+        # the model's columns of the features present are multiplied. Both analyzers read a
+        # folded text word by word (character n-grams within a word, words of two letters or
+        # more), so a text's features are the sum of its words' features: each word's are
+        # computed once and remembered, as officers reuse their words.
+        self._parts: List[Tuple[Callable[[str], Dict[int, int]], numpy.ndarray, int]] = []
         offset = 0
         for _name, vectorizer in self._vectorizer.transformer_list:
-            self._parts.append((vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_, offset))
+            self._parts.append((_word_features(vectorizer), vectorizer.idf_, offset))
             offset += len(vectorizer.vocabulary_)
         self._coef = self._model.coef_
         self._intercept = self._model.intercept_
@@ -59,12 +63,13 @@ class ContentRanker:
         """The model's decision value for each mission (as scikit-learn's decision_function)."""
         columns: List[int] = []
         values: List[float] = []
-        for analyze, vocabulary, idf, offset in self._parts:
-            counts = Counter(feature for feature in analyze(text) if feature in vocabulary)
-            weights = {
-                vocabulary[feature]: (1 + math.log(count)) * idf[vocabulary[feature]]
-                for feature, count in counts.items()
-            }
+        words = text.split()
+        for features_of, idf, offset in self._parts:
+            counts: Dict[int, int] = {}
+            for word in words:
+                for column, count in features_of(word).items():
+                    counts[column] = counts.get(column, 0) + count
+            weights = {column: (1 + math.log(count)) * idf[column] for column, count in counts.items()}
             norm = math.sqrt(sum(weight * weight for weight in weights.values())) or 1.0
             columns.extend(offset + column for column in weights)
             values.extend(weight / norm for weight in weights.values())
@@ -79,3 +84,14 @@ class ContentRanker:
         spread = (high - low) or 1.0
         pairs = zip(self._classes, values, strict=True)
         return {mission_id: (float(value) - low) / spread for mission_id, value in pairs}
+
+
+def _word_features(vectorizer) -> Callable[[str], Dict[int, int]]:
+    """One word's features in a fitted vectorizer's vocabulary, as {column: count}, memoised."""
+    analyze, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
+
+    @lru_cache(maxsize=50_000)
+    def features(word: str) -> Dict[int, int]:
+        return dict(Counter(vocabulary[feature] for feature in analyze(word) if feature in vocabulary))
+
+    return features

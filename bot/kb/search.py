@@ -31,6 +31,7 @@ MIN_FUZZY = 6  # shorter words have too many neighbours one edit away ("crep" â†
 MIN_HIT_SCORE = 2.5  # below this, a single common word matched: not worth showing
 # Weight of the conversation so far (the mission and situation being discussed) in a query.
 CONTEXT_WEIGHT = 0.4
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Snippet:
     text: str
     terms: FrozenSet[str]
     weight: float = 0.0  # the sum of its terms' idf, the denominator of its coverage
+    order: int = 0  # its rank among its mission's snippets: ties go to the first
 
 
 class SearchIndex:
@@ -57,21 +59,23 @@ class SearchIndex:
                 document_frequency[term] = document_frequency.get(term, 0) + 1
         count = max(len(self._weights), 1)
         self._idf = {term: math.log(1 + count / df) for term, df in document_frequency.items()}
+        # term â†’ the missions that have it, with its weight in each (missions in their order)
+        self._postings: Dict[str, List[Tuple[str, float]]] = {}
+        for mission_id, terms in self._weights.items():
+            for term, weight in terms.items():
+                if weight:
+                    self._postings.setdefault(term, []).append((mission_id, weight))
         # Each mission's snippets by term, each with its idf total computed once; the order of
         # the snippets is kept, so ties are broken as before.
         self._snippets_by_term: Dict[str, Dict[str, List[Snippet]]] = {}
         for mission_id, snippets in self._snippets.items():
             for index, snippet in enumerate(snippets):
                 snippet = Snippet(
-                    snippet.kind, snippet.text, snippet.terms, sum(self._idf.get(t, 0.0) for t in snippet.terms)
+                    snippet.kind, snippet.text, snippet.terms, sum(self._idf.get(t, 0.0) for t in snippet.terms), index
                 )
                 snippets[index] = snippet
                 for term in snippet.terms:
                     self._snippets_by_term.setdefault(mission_id, {}).setdefault(term, []).append(snippet)
-        self._snippet_order = {
-            mission_id: {id(snippet): index for index, snippet in enumerate(snippets)}
-            for mission_id, snippets in self._snippets.items()
-        }
         # Typo tolerance compares a word with the known terms one edit away, so only with
         # terms of its length give or take one: the vocabulary is bucketed by length.
         by_length: Dict[int, List[str]] = {}
@@ -83,10 +87,12 @@ class SearchIndex:
         }
         # Officers reuse the same words: a word's resolution is remembered.
         self._resolve = lru_cache(maxsize=50_000)(self._resolve_uncached)
+        # Each phrase with the first of its words: a phrase can only be in a text that has
+        # that word whole, so most patterns are never run.
         self._synonyms = [
-            (re.compile(rf"\b{re.escape(fold(phrase))}\b"), meaning)
+            (_WORD.findall(fold(phrase))[0], re.compile(rf"\b{re.escape(fold(phrase))}\b"), meaning)
             for phrase, meaning in rows.synonyms
-            if fold(phrase)
+            if _WORD.findall(fold(phrase))
         ]
         self._meaning_terms: Dict[str, List[str]] = {}
         self._ranker = ContentRanker(
@@ -156,13 +162,14 @@ class SearchIndex:
         query = self.weighted_terms(text, context)
         if not query:
             return []
+        scores: Dict[str, float] = {}
+        for term, importance in query.items():
+            for mission_id, weight in self._postings.get(term, ()):
+                gain = importance * self._idf[term] * weight * (SATURATION + 1) / (weight + SATURATION)
+                scores[mission_id] = scores.get(mission_id, 0.0) + gain
         hits = []
-        for mission_id, weights in self._weights.items():
-            score = 0.0
-            for term, importance in query.items():
-                weight = weights.get(term)
-                if weight:
-                    score += importance * self._idf[term] * weight * (SATURATION + 1) / (weight + SATURATION)
+        for mission_id in self._weights:  # the missions' order, as ties are broken by it
+            score = scores.get(mission_id, 0.0)
             if score <= 0:
                 continue
             snippet, coverage = self._best_snippet(mission_id, query)
@@ -207,9 +214,9 @@ class SearchIndex:
         """
         best, best_strength = None, 0.0
         by_term = self._snippets_by_term.get(mission_id, {})
-        candidates = {id(snippet): snippet for term in query if term in by_term for snippet in by_term[term]}
-        order = self._snippet_order.get(mission_id, {})
-        for snippet in sorted(candidates.values(), key=lambda snippet: order[id(snippet)]):
+        candidates = {snippet.order: snippet for term in query if term in by_term for snippet in by_term[term]}
+        for order in sorted(candidates):
+            snippet = candidates[order]
             shared = snippet.terms & query.keys()
             total = snippet.weight
             coverage = sum(self._idf[term] * query[term] for term in shared) / total if total else 0.0
@@ -250,7 +257,8 @@ class SearchIndex:
 
     def _meanings(self, text: str) -> List[str]:
         folded = fold(text)
-        return [meaning for pattern, meaning in self._synonyms if pattern.search(folded)]
+        words = set(_WORD.findall(folded))
+        return [meaning for first, pattern, meaning in self._synonyms if first in words and pattern.search(folded)]
 
     def _terms_of_meaning(self, meaning: str) -> List[str]:
         if meaning not in self._meaning_terms:

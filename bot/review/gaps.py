@@ -52,7 +52,6 @@ from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
-import snowballstemmer
 import yaml
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
@@ -61,7 +60,7 @@ from bot.names import FALLBACK_ACTIONS, FALLBACK_INTENT, MISSION_ENTITY, OUT_OF_
 from bot.review.display import DOMAIN
 from bot.review.models import Annotation, Conversation, Turn
 from bot.review.queries import day_start, local_zone
-from bot.text import STEM_OVERRIDES, plain
+from bot.text import plain, stem
 
 logger = logging.getLogger(__name__)
 
@@ -122,18 +121,6 @@ STOP_WORDS = frozenset(
     aide aider besoin chose choses question questions savoir sais sait dire donner truc
     """.split()
 )
-
-_STEMMER = snowballstemmer.stemmer("french")
-_STEMMER_LOCK = threading.Lock()
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """Snowball stem of a folded word, with the project's corrections (bot.text)."""
-    if word in STEM_OVERRIDES:
-        return STEM_OVERRIDES[word]
-    with _STEMMER_LOCK:  # a snowball stemmer object is not thread-safe
-        return _STEMMER.stemWord(word)
 
 
 def significant_words(text: str, folded: Optional[str] = None) -> List[Tuple[int, str, str]]:

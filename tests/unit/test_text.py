@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import FrenchLemmas, fold, strip_accents
+from bot.text import FrenchLemmas, _decompose, fold, stem, strip_accents
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,27 @@ def test_fold_ignores_accents_case_and_punctuation(text, expected):
 
 def test_strip_accents_keeps_letters():
     assert strip_accents("pérenniser à Noël") == "perenniser a Noel"
+
+
+def test_strip_accents_fast_path_agrees_with_unicode_decomposition():
+    """The translation table of Latin letters gives what Unicode's decomposition gives,
+    including for letters it leaves to the slow path (« ǣ ») and combining marks."""
+    text = "".join(chr(code) for code in range(0x20, 0x370)) + "e\u0301 ﬁn Œuvre ǣ 中"
+    assert strip_accents(text) == _decompose(text)
+
+
+def test_stems_are_snowball_french_from_its_c_implementation():
+    """PyStemmer (requirements.txt) is what snowballstemmer hands out, and it stems as the
+    pure-Python French algorithm does."""
+    import snowballstemmer
+    import Stemmer
+    from snowballstemmer.french_stemmer import FrenchStemmer
+
+    assert isinstance(snowballstemmer.stemmer("french"), Stemmer.Stemmer)
+    words = ["cooperation", "cooperations", "piloter", "pilotons", "mefient", "elus", "gouvernance", "perenniser"]
+    python_stemmer = FrenchStemmer()
+    assert [stem(word) for word in words] == [python_stemmer.stemWord(word) for word in words]
+    assert stem("communication") == "communic"  # the project's corrections still apply
 
 
 def test_analyzer_lemmatises_and_stems_conjugated_verbs(analyzer):
