@@ -38,12 +38,19 @@ SETS = {
     "heldout": EVALUATION_DIR / "heldout.yml",
     "blind": EVALUATION_DIR / "blind.yml",
     "fresh": EVALUATION_DIR / "fresh.yml",
+    "audit": EVALUATION_DIR / "audit.yml",
 }
 # The blind set is scored once, when a piece of work is finished: never while tuning.
-DEFAULT_SETS = ("development", "heldout", "fresh")
+DEFAULT_SETS = ("development", "heldout", "fresh", "audit")
 # Floors kept by make test on the live stack and by make eval's exit code: (score, top-1), a
 # little under what was measured (BENCHMARKS.md).
-FLOORS = {"development": (0.92, 0.82), "heldout": (0.88, 0.78), "blind": (0.85, 0.75), "fresh": (0.90, 0.80)}
+FLOORS = {
+    "development": (0.92, 0.82),
+    "heldout": (0.88, 0.78),
+    "blind": (0.85, 0.75),
+    "fresh": (0.90, 0.80),
+    "audit": (0.85, 0.72),
+}
 QUESTIONS_PATH = SETS["development"]
 # The explanation of a phase lists its missions under this line (domain.yml, utter_phase).
 PHASE_MARKER = "Les missions de la carte pour cette étape"
