@@ -6,7 +6,6 @@ import pytest
 
 from bot.kb.records import Mission, MissionSummary
 from bot.kb.service import KnowledgeBase, KnowledgeBaseUnavailable
-from bot.text import fold
 
 
 def top_ids(kb, text, count=3, **kwargs):
@@ -142,24 +141,6 @@ def test_the_content_classifier_reorders_a_paraphrase_towards_its_mission(kb, te
     hits = kb.find_missions(text, limit=37)
     highest_score = max(hits, key=lambda hit: hit.score)
     assert highest_score.mission.id != expected and hits[0].mission.id == expected
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "personne ne sait qui doit faire quoi entre nos structures",
-        "les élus de l'agglo et ceux des communes rurales ne s'entendent pas sur le financement",
-        "comment transmettre notre savoir-faire à un autre territoire ?",
-    ],
-)
-def test_the_content_classifier_scores_as_scikit_learn_does(kb, text):
-    """The classifier sums its words' remembered features instead of calling scikit-learn's
-    transform: the decision values must be scikit-learn's own."""
-    ranker = kb._search_index()._ranker
-    folded = fold(text)
-    expected = ranker._model.decision_function(ranker._vectorizer.transform([folded]))[0]
-    ranker.decision(folded)  # a second reading goes through the memo
-    assert ranker.decision(folded) == pytest.approx(expected, abs=1e-9)
 
 
 def test_search_of_a_short_follow_up_is_ranked_with_its_context(kb):
