@@ -12,7 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
 from actions.rendering import render
-from bot.advisor import Advisor, Context, Decision, Turn
+from bot import advisor
+from bot.advisor import RELEVANCE_KEY, Advisor, Context, Decision, Turn
 from bot.kb.service import KnowledgeBase, KnowledgeBaseUnavailable
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,25 @@ class AdvisorAction(KnowledgeAction, abc.ABC):
         return Advisor(self.kb).decide(turn_of(tracker, self.act))
 
 
+# The act each intent's action hands the advisor (data/rules).
+INTENT_ACTS = {
+    "describe_situation": advisor.SITUATION,
+    "ask_mission": advisor.MISSION,
+    "ask_phases": advisor.PHASES,
+    "ask_phase": advisor.PHASE,
+    "ask_job": advisor.JOB,
+    "ask_capabilities": advisor.CAPABILITIES,
+    "choose_option": advisor.CHOOSE,
+    "ask_why": advisor.WHY,
+    "ask_example": advisor.EXAMPLE,
+    "ask_details": advisor.DETAILS,
+    "ask_next": advisor.NEXT,
+    "ask_how": advisor.HOW,
+    "ask_when": advisor.WHEN,
+    "ask_pitfalls": advisor.PITFALLS,
+}
+
+
 def turn_of(tracker: Tracker, act: str) -> Turn:
     """The latest message and the conversation's context, as the advisor reads them."""
     return Turn(
@@ -98,7 +118,15 @@ def turn_of(tracker: Tracker, act: str) -> Turn:
             phase=tracker.get_slot(slots.PHASE),
             previous_text=previous_user_text(tracker),
         ),
+        relevance=(tracker.latest_message or {}).get(RELEVANCE_KEY),
+        second_act=second_act(tracker),
     )
+
+
+def second_act(tracker: Tracker) -> Optional[str]:
+    """The act of the intent the NLU ranked second for the latest message, if it has one."""
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    return INTENT_ACTS.get(ranking[1].get("name")) if len(ranking) > 1 else None
 
 
 def previous_user_text(tracker: Tracker) -> str:

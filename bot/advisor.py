@@ -12,7 +12,7 @@ live here and nowhere else.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import List, Optional, Sequence, Tuple
 
 from bot import focus
@@ -42,6 +42,9 @@ NO_SUGGESTION = "no_suggestion"
 SHOW_CAPABILITIES = "show_capabilities"
 SHOW_JOB = "show_job"
 
+# Where components/relevance.py puts its score in the NLU's parse data.
+RELEVANCE_KEY = "relevance"
+
 # Kinds of list the conversation last showed (slot ``last_list``).
 LIST_PHASES, LIST_MISSIONS = "phases", "missions"
 
@@ -59,6 +62,17 @@ CONTENT_TERMS = 3
 # At or below this share of words the knowledge base knows, an unsure message is about
 # something else.
 KNOWN_SHARE = 0.6
+
+# Below this relevance (components/relevance.py: the probability that a message is about the
+# work), a message the knowledge base does not match strongly is out of scope; a short message
+# continuing a conversation on a mission needs the lower bound.
+OFF_TOPIC = 0.2
+OFF_TOPIC_IN_CONVERSATION = 0.05
+# At or above this search score the knowledge base is believed whatever the filter says; from
+# CONFIDENT up to it, the filter needs half of OFF_TOPIC to refuse.
+TRUSTED = 1.5 * CONFIDENT
+# At or above this relevance, the NLU's « out of scope » is not believed.
+ON_TOPIC = 0.5
 
 # Words that place a message in the officer's work: it is then never refused as out of scope.
 _WORK_WORDS = re.compile(
@@ -119,6 +133,11 @@ class Turn:
     rank: Optional[str] = None
     themes: Tuple[str, ...] = ()
     context: Context = field(default_factory=Context)
+    # How surely the message is about the officer's work (components/relevance.py), 0–1;
+    # None when the model gives none (a button, an older model).
+    relevance: Optional[float] = None
+    # The act of the NLU's second reading, if it has one.
+    second_act: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +157,9 @@ class Advisor:
         self.kb = kb
 
     def decide(self, turn: Turn) -> Decision:
+        if turn.act == OUT_OF_SCOPE and turn.relevance is not None and turn.relevance >= ON_TOPIC:
+            # The NLU's « out of scope » against the relevance filter: its second reading.
+            turn = replace(turn, act=turn.second_act or FALLBACK)
         if turn.mission_id:
             mission = self.kb.get_mission(turn.mission_id)
             if mission is not None:
@@ -166,7 +188,13 @@ class Advisor:
 
     def _capabilities(self, turn: Turn) -> Decision:
         """« Tu sers à quoi ? » gets the list of what the assistant does; a message that
-        also describes a situation gets advice on it."""
+        also describes a situation gets advice on it, and « quelles compétences ? » while a
+        mission is discussed is about that mission."""
+        aspect = _aspect(turn.text)
+        if turn.context.current_mission and aspect not in (None, HOW) and self._size(turn.text) <= CONTENT_TERMS:
+            mission = self.kb.get_mission(turn.context.current_mission)
+            if mission is not None:
+                return Decision(FOLLOW_UP, mission=mission, aspect=aspect)
         if self._size(turn.text) >= CONTENT_TERMS:
             hits = self.kb.find_missions(turn.text, limit=8)
             if hits and _best(hits) >= CONFIDENT:
@@ -285,7 +313,7 @@ class Advisor:
         context = turn.context
         text = turn.text
         aspect = _aspect(text)
-        if aspect and context.current_mission and turn.act == FALLBACK and self._size(text) <= CONTENT_TERMS:
+        if aspect and context.current_mission and self._size(text) <= CONTENT_TERMS and self._unsure_act(turn):
             mission = self.kb.get_mission(context.current_mission)
             if mission is not None:
                 return Decision(FOLLOW_UP, mission=mission, aspect=aspect)
@@ -296,7 +324,7 @@ class Advisor:
         )
         best = max((hit.score for hit in hits), default=0.0)
         at_work = bool(turn.themes or _WORK_WORDS.search(plain(text)))
-        if not at_work and self._elsewhere(turn, text, best):
+        if (not at_work and self._elsewhere(turn, text, best)) or self._unrelated(turn, best):
             return Decision(REFUSE)
         phase = self._phase_alone(text)
         if phase is not None:
@@ -342,6 +370,28 @@ class Advisor:
         if turn.act == OUT_OF_SCOPE or (turn.act == FALLBACK and best < WEAK):
             return True
         return best == 0.0 and self._has_content(text) or self.kb.known_share(text) <= KNOWN_SHARE
+
+    def _unrelated(self, turn: Turn, best: float) -> bool:
+        """Whether the relevance filter places a message outside the work, words of the work
+        or not (« un conflit avec mon voisin », « la gouvernance d'une SAS »), and the knowledge
+        base does not strongly disagree: the better the base matches it, the surer the filter
+        must be. A short message continuing a conversation on a mission
+        (« et si la Région dit non ? ») is refused only when the filter is nearly certain."""
+        if turn.relevance is None or best >= TRUSTED or self._talks_of_phases(turn.text):
+            return False
+        continues = turn.context.current_mission and self._size(turn.text) < 2 * CONTENT_TERMS
+        if continues or best >= CONFIDENT:
+            # A follow-up, or a message the base matches well (« un conflit de voisinage »):
+            # the filter has to be surer.
+            return turn.relevance < (OFF_TOPIC_IN_CONVERSATION if continues else OFF_TOPIC / 2)
+        return turn.relevance < OFF_TOPIC
+
+    @staticmethod
+    def _unsure_act(turn: Turn) -> bool:
+        """The NLU found no act, or read « out of scope » where the filter does not agree."""
+        if turn.act == FALLBACK:
+            return True
+        return turn.act == OUT_OF_SCOPE and (turn.relevance is None or turn.relevance >= OFF_TOPIC)
 
     def _context_text(self, turn: Turn) -> str:
         """For a short message, the conversation it continues: the mission being discussed

@@ -15,11 +15,18 @@ def tracker_for(
     entities: Optional[List[Dict]] = None,
     slots: Optional[Dict] = None,
     active_loop: Optional[Dict] = None,
+    parse: Optional[Dict] = None,
 ) -> Tracker:
+    """``parse``: more of the NLU's parse data (``relevance``, ``intent_ranking``)."""
     return Tracker(
         sender_id="test",
         slots=dict(slots or {}),
-        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []},
+        latest_message={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.9},
+            "entities": entities or [],
+            **(parse or {}),
+        },
         events=[],
         paused=False,
         followup_action=None,

@@ -103,3 +103,14 @@ def test_out_of_scope_that_is_really_a_situation_gets_advice(kb):
     messages, _ = run(ActionOutOfScope(kb), tracker)
     assert responses(messages)[0] == "utter_next_steps_intro"
     assert messages[1]["title"] == "Comprendre la nature de la coopération"
+
+
+def test_out_of_scope_for_the_nlu_but_not_for_the_relevance_filter_takes_the_second_reading(kb):
+    """components/relevance.py scores the message; the NLU's second intent (here the phases)
+    is what the message is taken for when the filter says it is about the work."""
+    text = "c'est quoi le parcours habituel pour monter une coopération ?"
+    ranking = [{"name": "out_of_scope", "confidence": 0.5}, {"name": "ask_phases", "confidence": 0.3}]
+    believed = tracker_for(text, intent="out_of_scope", parse={"relevance": 0.1, "intent_ranking": ranking})
+    doubted = tracker_for(text, intent="out_of_scope", parse={"relevance": 0.9, "intent_ranking": ranking})
+    assert responses(run(ActionOutOfScope(kb), believed)[0]) == ["utter_out_of_scope"]
+    assert responses(run(ActionOutOfScope(kb), doubted)[0]) == ["utter_phases"]

@@ -198,3 +198,46 @@ def test_the_mission_whose_title_is_written_beats_a_theme_the_nlu_saw_in_a_keywo
         advisor.MISSION, "comment faire évoluer les équipes vers le mode projet ?", themes=("build_project_team",)
     )
     assert first(decide(turn)) == "develop_teams"
+
+
+# -- the relevance filter (components/relevance.py) -------------------------------------------
+
+
+@pytest.mark.parametrize("act", [advisor.SITUATION, advisor.MISSION, advisor.FALLBACK])
+def test_a_message_the_relevance_filter_places_elsewhere_is_refused_despite_a_word_of_the_work(decide, act):
+    """« conflit » is a word of the work, well matched by the base; the filter reads the rest."""
+    text = "comment régler un conflit avec mon voisin à propos de son chien ?"
+    assert decide(Turn(act, text, relevance=0.9)).kind != advisor.REFUSE
+    assert decide(Turn(act, text, relevance=0.05)).kind == advisor.REFUSE
+
+
+def test_the_relevance_filter_does_not_override_a_strong_match_of_the_knowledge_base(decide):
+    text = "Comment identifier un chef de file pour notre coopération ?"
+    assert decide(Turn(advisor.MISSION, text, relevance=0.1)).kind == advisor.SHOW_MISSION
+
+
+def test_a_short_follow_up_on_a_mission_is_refused_only_when_the_filter_is_nearly_certain(decide):
+    context = Context(current_mission="identify_lead_partner")
+    follow_up = "et si la Région dit non ?"
+    assert decide(Turn(advisor.SITUATION, follow_up, relevance=0.12, context=context)).kind != advisor.REFUSE
+    assert decide(Turn(advisor.SITUATION, follow_up, relevance=0.12)).kind == advisor.REFUSE
+    assert decide(Turn(advisor.SITUATION, follow_up, relevance=0.01, context=context)).kind == advisor.REFUSE
+
+
+def test_the_nlus_out_of_scope_gives_way_to_its_second_reading_when_the_filter_disagrees(decide):
+    text = "c'est quoi le parcours habituel pour monter une coopération ?"
+    assert decide(Turn(advisor.OUT_OF_SCOPE, text, relevance=0.9, second_act=advisor.PHASES)).kind == (
+        advisor.SHOW_PHASES
+    )
+    assert decide(Turn(advisor.OUT_OF_SCOPE, "tu as une bonne recette de crêpes ?", relevance=0.1)).kind == (
+        advisor.REFUSE
+    )
+
+
+def test_an_aspect_of_the_mission_discussed_read_as_a_question_on_the_assistant_is_a_follow_up(decide):
+    context = Context(current_mission="break_silos")
+    decision = decide(Turn(advisor.CAPABILITIES, "et les compétences pour ça ?", context=context))
+    assert (decision.kind, decision.mission.id, decision.aspect) == (advisor.FOLLOW_UP, "break_silos", advisor.DETAILS)
+    assert decide(Turn(advisor.CAPABILITIES, "tu sais faire quoi ?", context=context)).kind == (
+        advisor.SHOW_CAPABILITIES
+    )
