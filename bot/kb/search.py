@@ -24,6 +24,7 @@ from bot.text import FrenchAnalyzer, fold
 SATURATION = 2.0  # BM25-style k: a term's weight in a mission saturates around this value
 SNIPPET_BONUS = 4.0  # added when the question covers most of a situation, competence or keyword
 SNIPPET_COVERAGE = 0.6
+SNIPPET_QUERY_TERMS = 8  # beyond this many query terms the snippet bonus shrinks in proportion
 PHASE_BOOST = 1.5
 SNIPPET_KINDS_ORDER = {"situation": 0, "competence": 1, "map_label": 2, "title": 3, "keyword": 4}
 MIN_PREFIX = 4
@@ -167,6 +168,8 @@ class SearchIndex:
             for mission_id, weight in self._postings.get(term, ()):
                 gain = importance * self._idf[term] * weight * (SATURATION + 1) / (weight + SATURATION)
                 scores[mission_id] = scores.get(mission_id, 0.0) + gain
+        # In a long message one phrase of a mission is weaker evidence than in a short one.
+        dilution = min(1.0, SNIPPET_QUERY_TERMS / len(query))
         hits = []
         for mission_id in self._weights:  # the missions' order, as ties are broken by it
             score = scores.get(mission_id, 0.0)
@@ -174,7 +177,7 @@ class SearchIndex:
                 continue
             snippet, coverage = self._best_snippet(mission_id, query)
             if snippet is not None:
-                score += SNIPPET_BONUS * coverage
+                score += SNIPPET_BONUS * coverage * dilution
             mission = self.missions[mission_id]
             if phase_id and mission.phase_id == phase_id:
                 score *= PHASE_BOOST

@@ -189,3 +189,37 @@ def test_unbuilt_database_raises_a_clear_error(tmp_path, analyzer):
 def test_huge_question_is_searched_on_its_beginning(kb):
     text = "personne ne veut piloter notre projet " + "blabla " * 20000
     assert top_ids(kb, text, 1) == ["identify_lead_partner"]
+
+
+def test_a_phrase_of_a_mission_weighs_less_in_a_long_message(analyzer):
+    """The snippet bonus shrinks beyond SNIPPET_QUERY_TERMS query terms: « comité de pilotage »
+    said in passing in a long message is weaker evidence than asked about alone."""
+    from bot.kb.queries import SearchRows
+    from bot.kb.search import SearchIndex
+
+    def terms(text):
+        return analyzer.terms(text)
+
+    steering = "comité de pilotage"
+    other = "habitants presse radio journal affiche réseaux sociaux site internet lettre municipale vidéo"
+    missions = (
+        MissionSummary("steer", "Piloter", "piloter", "Animer le comité de pilotage.", "emergence", "Émergence"),
+        MissionSummary("speak", "Communiquer", "communiquer", "Parler aux habitants.", "implementation", "Mise"),
+        MissionSummary("fund", "Financer", "financer", "Trouver des subventions.", "implementation", "Mise"),
+    )  # three missions: the content classifier is multi-class
+    rows = SearchRows(
+        missions,
+        {
+            "steer": {term: 1.0 for term in terms(steering)},
+            "speak": {term: 1.0 for term in terms(other)},
+            "fund": {term: 1.0 for term in terms("subventions")},
+        },
+        {"steer": [("keyword", steering, " ".join(terms(steering)))], "speak": [], "fund": []},
+        [],
+    )
+    index = SearchIndex(rows, analyzer)
+
+    def steer_score(text):
+        return next(hit.score for hit in index.search(text, limit=2) if hit.mission.id == "steer")
+
+    assert steer_score(f"{steering} : {other}") < steer_score(steering)
