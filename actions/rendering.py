@@ -86,13 +86,21 @@ def utter_phases(dispatcher: CollectingDispatcher, phases: Sequence[Phase]) -> L
 def utter_phase(
     dispatcher: CollectingDispatcher, phase: Phase, missions: Sequence[MissionSummary], from_overview: bool = False
 ) -> List[dict]:
-    """One phase and its missions. Reached by a rank in the overview (« la 2 »), a bare rank
-    that follows still means a phase (« et la 4 ? »); « la 3e mission » means a mission."""
+    """One phase and all its missions, a sub-mission after the mission it belongs to (« Identifier
+    un chef de file », part of « Construire et faire vivre les partenariats »), numbered as « la
+    11 » can refer to them. Reached by a rank in the overview (« la 2 »), a bare rank that
+    follows still means a phase (« et la 4 ? »); « la 3e mission » means a mission."""
+    titles = {mission.id: mission.title for mission in missions}
     dispatcher.utter_message(
         response="utter_phase",
         label=phase.label,
         description=phase.description,
-        missions=numbered(mission.title for mission in missions),
+        missions=numbered(
+            f"{mission.title} (volet de « {titles[mission.parent_id]} »)"
+            if mission.parent_id in titles
+            else mission.title
+            for mission in missions
+        ),
     )
     dispatcher.utter_message(response="utter_choose_mission", buttons=mission_buttons(missions))
     events = [SlotSet(slots.PHASE, phase.id), *offered(missions), SlotSet(slots.CURRENT_MISSION, None)]
@@ -147,7 +155,7 @@ def render(dispatcher: CollectingDispatcher, kb, decision: Decision) -> List[dic
     if kind == advisor.SHOW_PHASES:
         return utter_phases(dispatcher, kb.list_phases(include_transversal=True))
     if kind == advisor.SHOW_PHASE:
-        missions = kb.list_missions(decision.phase.id, top_level=True)
+        missions = kb.list_missions(decision.phase.id)
         return utter_phase(dispatcher, decision.phase, missions, from_overview=decision.rank > 0)
     if kind == advisor.FOLLOW_UP:
         return utter_follow_up(dispatcher, kb, decision.mission, decision.aspect)

@@ -90,13 +90,18 @@ _WORK_WORDS = re.compile(
 )
 # Words any question on the job may carry without saying what it is about.
 _GENERIC_WORDS = "coopération coopérations projet projets mission missions faire travail territoire territoires"
+# Ordinals as officers type them, accent-free: a phase lists up to twelve missions.
+_ORDINALS = (
+    "premier", "deuxieme", "troisieme", "quatrieme", "cinquieme", "sixieme",
+    "septieme", "huitieme", "neuvieme", "dixieme", "onzieme", "douzieme",
+)  # fmt: skip
 _RANK_WORDS = {
-    "premier": 1, "premiere": 1, "1er": 1, "1ere": 1, "1re": 1,
-    "deuxieme": 2, "second": 2, "seconde": 2, "2e": 2, "2eme": 2, "2nd": 2, "2nde": 2,
-    "troisieme": 3, "3e": 3, "3eme": 3,
-    "quatrieme": 4, "4e": 4, "4eme": 4,
-    "cinquieme": 5, "5e": 5, "5eme": 5,
+    **{word: rank for rank, word in enumerate(_ORDINALS, start=1)},
+    **{f"{rank}{suffix}": rank for rank in range(2, 13) for suffix in ("e", "eme", "em")},
+    "premiere": 1, "1er": 1, "1ere": 1, "1re": 1,
+    "second": 2, "seconde": 2, "2nd": 2, "2nde": 2,
 }  # fmt: skip
+_RANK_NUMBER = re.compile(r"[1-9]|1[0-2]")
 _LAST_WORDS = ("dernier", "derniere", "last")
 _PHASE_NOUNS = ("phase", "phases")
 # A question on the whole course: several phases or steps, not « dans quelle phase … ? ».
@@ -447,7 +452,7 @@ def rank_index(rank: Optional[str], words: Sequence[str]) -> Optional[int]:
     for word in words:
         if word in _RANK_WORDS:
             return _RANK_WORDS[word] - 1
-        if re.fullmatch(r"[1-9]", word):
+        if _RANK_NUMBER.fullmatch(word):
             return int(word) - 1
     return None
 
@@ -481,7 +486,7 @@ def _noun(words: Sequence[str]) -> Optional[str]:
     """The kind of list a rank points into: the noun right after the rank word (« la quatrième
     mission de cette phase » is a mission), else any list noun of the message."""
     ranks = [
-        i for i, word in enumerate(words) if word in _RANK_WORDS or word in _LAST_WORDS or re.fullmatch(r"[1-9]", word)
+        i for i, word in enumerate(words) if word in _RANK_WORDS or word in _LAST_WORDS or _RANK_NUMBER.fullmatch(word)
     ]
     following = words[ranks[0] + 1 : ranks[0] + 3] if ranks else ()
     for word in following:

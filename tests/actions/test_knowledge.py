@@ -26,6 +26,17 @@ def test_list_phases_names_the_four_phases_and_the_transversal_missions(kb):
     assert messages[0]["buttons"][1]["payload"] == '/ask_phase{"phase": "emergence"}'
 
 
+def test_a_phase_lists_every_mission_of_the_map_sub_missions_included(kb):
+    """« Identifier un chef de file » and « Faire émerger une gouvernance » are part of
+    « Construire et faire vivre les partenariats »: listed after it, so « la 11 » reaches them."""
+    tracker = tracker_for("/ask_phase", intent="ask_phase", entities=[entity("phase", "emergence")])
+    messages, events = run(ActionExplainPhase(kb), tracker)
+    lines = messages[0]["missions"].splitlines()
+    assert len(lines) == 12
+    assert lines[10] == "11. Identifier un chef de file (volet de « Construire et faire vivre les partenariats »)"
+    assert slot_values(events)["last_missions"][10:] == ["identify_lead_partner", "build_governance"]
+
+
 def test_explain_phase_from_entity_lists_its_missions_as_buttons(kb):
     tracker = tracker_for("/ask_phase", intent="ask_phase", entities=[entity("phase", "sustainability")])
     messages, events = run(ActionExplainPhase(kb), tracker)

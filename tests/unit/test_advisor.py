@@ -241,3 +241,20 @@ def test_an_aspect_of_the_mission_discussed_read_as_a_question_on_the_assistant_
     assert decide(Turn(advisor.CAPABILITIES, "tu sais faire quoi ?", context=context)).kind == (
         advisor.SHOW_CAPABILITIES
     )
+
+
+@pytest.mark.parametrize(
+    ("words", "index"),
+    [("la sixième", 5), ("la onzième", 10), ("la 11", 10), ("la 7e", 6), ("la 12", 11), ("la dernière", -1)],
+)
+def test_ranks_reach_the_longest_list_the_assistant_shows(words, index):
+    """The emergence phase lists twelve missions: every rank up to twelve is understood."""
+    assert advisor.rank_index(None, advisor.fold(words).split()) == index
+
+
+def test_the_eleventh_mission_of_a_phase_is_opened(decide):
+    context = Context(
+        last_list=advisor.LIST_MISSIONS, last_missions=tuple(f"m{i}" for i in range(10)) + ("identify_lead_partner",)
+    )
+    decision = decide(Turn(advisor.CHOOSE, "la onzième", context=context))
+    assert (decision.kind, decision.mission.id) == (advisor.SHOW_MISSION, "identify_lead_partner")
