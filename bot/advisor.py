@@ -109,6 +109,11 @@ _OVERVIEW = re.compile(
     r"\b(?:(?:les|des|ses|quelles|differentes|grandes|principales|quatre) (?:grandes |differentes |principales )?"
     r"(?:phases|etapes)|cheminement|deroule type|parcours type|chronologie)\b"
 )
+# « Par où commencer ? », « on commence par quoi ? »: where the course starts.
+_START = re.compile(
+    r"\b(?:par (?:ou|quoi) (?:est ce qu )?(?:on |je |il faut |faut il )?(?:commence|demarre)|"
+    r"(?:on|je) (?:commence|demarre) par quoi|(?:commencer|demarrer) par quoi|premiere chose a faire)"
+)
 _THIS_PHASE = re.compile(r"\b(?:cette (?:phase|etape|periode)|ce stade|ce moment la|a ce moment)\b")
 _STEP_NOUNS = ("etape", "etapes")
 _MISSION_NOUNS = ("mission", "missions", "piste", "pistes", "proposition", "option", "choix", "point")
@@ -252,11 +257,22 @@ class Advisor:
             return Decision(FOLLOW_UP, mission=mission, aspect=turn.act)
         if self._words(turn.text) >= 2:
             return self._content(turn)
+        first = self._first_phase(turn.text)
+        if first is not None:
+            return Decision(SHOW_PHASE, phase=first)
         if turn.act == NEXT and context.phase and context.last_list in (LIST_MISSIONS, LIST_PHASES):
             phase = self._next_phase(context.phase)
             if phase is not None:
                 return Decision(SHOW_PHASE, phase=phase)
         return Decision(NO_CONTEXT)
+
+    def _first_phase(self, text: str) -> Optional[Phase]:
+        """« On commence par quoi ? » with no mission under discussion: the course starts with
+        the first phase of the map."""
+        if self._size(text) > CONTENT_TERMS or not _START.search(plain(text)):
+            return None
+        phases = self.kb.list_phases(include_transversal=False)
+        return phases[0] if phases else None
 
     def _next_phase(self, phase_id: str) -> Optional[Phase]:
         phases = self.kb.list_phases()
@@ -328,6 +344,9 @@ class Advisor:
             text, limit=8, phase_id=turn.phase_id or context.phase, context=self._context_text(turn)
         )
         best = max((hit.score for hit in hits), default=0.0)
+        first = self._first_phase(text) if best < CONFIDENT and not context.current_mission else None
+        if first is not None:
+            return Decision(SHOW_PHASE, phase=first)
         at_work = bool(turn.themes or _WORK_WORDS.search(plain(text)))
         if (not at_work and self._elsewhere(turn, text, best)) or self._unrelated(turn, best):
             return Decision(REFUSE)

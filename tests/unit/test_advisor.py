@@ -258,3 +258,12 @@ def test_the_eleventh_mission_of_a_phase_is_opened(decide):
     )
     decision = decide(Turn(advisor.CHOOSE, "la onzième", context=context))
     assert (decision.kind, decision.mission.id) == (advisor.SHOW_MISSION, "identify_lead_partner")
+
+
+@pytest.mark.parametrize("act", [advisor.HOW, advisor.FALLBACK, advisor.SITUATION])
+def test_where_to_start_with_no_mission_discussed_is_the_first_phase(decide, act):
+    decision = decide(Turn(act, "on commence par quoi ?", context=Context(last_list=advisor.LIST_PHASES)))
+    assert (decision.kind, decision.phase.id) == (advisor.SHOW_PHASE, "prerequisites")
+    on_a_mission = decide(Turn(act, "on commence par quoi ?", context=Context(current_mission="find_funding")))
+    assert on_a_mission.kind != advisor.SHOW_PHASE and first(on_a_mission) == "find_funding"
+    assert first(decide(Turn(act, "par où commencer pour trouver des financements ?"))) == "find_funding"
