@@ -107,7 +107,8 @@ _PHASE_NOUNS = ("phase", "phases")
 # A question on the whole course: several phases or steps, not « dans quelle phase … ? ».
 _OVERVIEW = re.compile(
     r"\b(?:(?:les|des|ses|quelles|differentes|grandes|principales|quatre) (?:grandes |differentes |principales )?"
-    r"(?:phases|etapes)|cheminement|deroule type|parcours type|chronologie)\b"
+    r"(?:phases|etapes)|cheminement|chronologie|"
+    r"(?:deroule|deroulement|parcours) (?:type|general|global|complet|habituel|classique|d ensemble))\b"
 )
 # « Par où commencer ? », « on commence par quoi ? »: where the course starts.
 _START = re.compile(
@@ -354,6 +355,8 @@ class Advisor:
         if phase is not None:
             # « Comment pérenniser une coopération ? »: the phase is all the message names.
             return Decision(SHOW_PHASE, phase=phase)
+        if best < CONFIDENT and _OVERVIEW.search(plain(text)) and not self.kb.find_phase(text):
+            return Decision(SHOW_PHASES)  # « le déroulé général d'une coopération », whatever the NLU read
         if turn.act in (MISSION, SITUATION) and best < CONFIDENT and self._talks_of_phases(text):
             phase = self.kb.find_phase(text)
             return Decision(SHOW_PHASE, phase=phase) if phase else Decision(SHOW_PHASES)

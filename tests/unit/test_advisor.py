@@ -267,3 +267,10 @@ def test_where_to_start_with_no_mission_discussed_is_the_first_phase(decide, act
     on_a_mission = decide(Turn(act, "on commence par quoi ?", context=Context(current_mission="find_funding")))
     assert on_a_mission.kind != advisor.SHOW_PHASE and first(on_a_mission) == "find_funding"
     assert first(decide(Turn(act, "par où commencer pour trouver des financements ?"))) == "find_funding"
+
+
+@pytest.mark.parametrize("act", [advisor.PHASES, advisor.SITUATION, advisor.FALLBACK, advisor.MISSION])
+def test_a_question_on_the_whole_course_gets_the_phases_whatever_the_nlu_read(decide, act):
+    assert decide(Turn(act, "tu me fais le déroulé général d'une coop entre deux territoires ?")).kind == (
+        advisor.SHOW_PHASES
+    )
