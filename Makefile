@@ -12,7 +12,8 @@ CHART_JS := web/static/vendor/chart.umd.js
 # A test asset (the browser tests' accessibility audit): stays in node_modules, never served.
 AXE_CORE := web/node_modules/axe-core/axe.min.js
 CHROMIUM ?= /usr/bin/chromium
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
+  $(wildcard components/*.py) bot/textmodel.py bot/text.py
 
 export RASA_PORT ?= 5005
 export ACTION_PORT ?= 5055
@@ -40,6 +41,9 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	$(PY) -m pip check
+	@# The project's packages (bot, actions, channels, components) importable from any folder:
+	@# Rasa loads components.relevance wherever it trains (the console's candidates, the bench).
+	$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "cooperation-assistant.pth").write_text("$(CURDIR)\n")'
 	@touch $@
 
 install: $(INSTALLED) ## Create the Python 3.10 virtual environment (quick when nothing changed)
@@ -100,7 +104,7 @@ test: kb model web browser ## Run every check: lint, rasa data validate, convers
 stories: model ## Conversation tests: every flow of tests/stories must be predicted exactly
 	$(RASA) test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out results/stories
 
-eval: $(INSTALLED) ## Score the RUNNING assistant (make run) on the sets of evaluation/ (development, held-out, fresh)
+eval: $(INSTALLED) ## Score the RUNNING assistant (make run) on the sets of evaluation/ (development, held-out, fresh, audit)
 	$(PY) -m bot.evaluation --url http://localhost:$(RASA_PORT) --failures
 
 bench: kb model web ## Benchmarks side by side with a bare Rasa (~10 min); writes BENCHMARKS.md

@@ -7,9 +7,10 @@ three the case gives), and none of its forbidden markers; compared without accen
 Top-1 is measured apart on the cases that expect missions: is the first mission the reply
 names one of them?
 
-Three sets live in ``evaluation/`` (see its README): ``development.yml`` (written first,
-since used to tune), ``heldout.yml`` (written from the mind map alone, frozen before the
-understanding work) and ``blind.yml`` (scored once, when that work is finished).
+The sets live in ``evaluation/`` (see its README): ``development.yml`` (written first, since
+used to tune), ``heldout.yml`` and ``fresh.yml`` (written from the mind map alone, frozen, then
+used to find general fixes), ``blind.yml`` (scored once, when a piece of work was finished) and
+``audit.yml`` (written from the map alone, frozen; its failures are not read to fix anything).
 
     python -m bot.evaluation --url http://localhost:5005 [--set heldout] [--min-score 0.9]
 """
@@ -45,11 +46,11 @@ DEFAULT_SETS = ("development", "heldout", "fresh", "audit")
 # Floors kept by make test on the live stack and by make eval's exit code: (score, top-1), a
 # little under what was measured (BENCHMARKS.md).
 FLOORS = {
-    "development": (0.92, 0.82),
-    "heldout": (0.88, 0.78),
+    "development": (0.94, 0.84),
+    "heldout": (0.92, 0.80),
     "blind": (0.85, 0.75),
-    "fresh": (0.90, 0.80),
-    "audit": (0.85, 0.72),
+    "fresh": (0.91, 0.82),
+    "audit": (0.90, 0.74),
 }
 QUESTIONS_PATH = SETS["development"]
 # The explanation of a phase lists its missions under this line (domain.yml, utter_phase).

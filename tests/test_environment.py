@@ -37,3 +37,13 @@ def test_pinned_versions_are_installed(package, pinned):
 
 def test_sqlalchemy_is_1_4():
     assert version("SQLAlchemy").startswith("1.4.")
+
+
+def test_the_projects_packages_import_from_any_folder(tmp_path):
+    """Rasa loads components.relevance (config.yml) wherever it trains: the console trains
+    candidates in their own folder, the bench its baseline in another (make install writes a
+    .pth file for the project root)."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import components.relevance, bot.advisor"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
