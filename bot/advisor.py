@@ -201,11 +201,10 @@ class Advisor:
         """« Tu sers à quoi ? » gets the list of what the assistant does; a message that
         also describes a situation gets advice on it, and « quelles compétences ? » while a
         mission is discussed is about that mission."""
-        aspect = _aspect(turn.text)
-        if turn.context.current_mission and aspect not in (None, HOW) and self._size(turn.text) <= CONTENT_TERMS:
-            mission = self.kb.get_mission(turn.context.current_mission)
-            if mission is not None:
-                return Decision(FOLLOW_UP, mission=mission, aspect=aspect)
+        # « comment » here asks how the assistant helps, not how to lead the mission.
+        follow_up = self._aspect_of_mission(turn, exclude=(HOW,))
+        if follow_up is not None:
+            return follow_up
         if self._size(turn.text) >= CONTENT_TERMS:
             hits = self.kb.find_missions(turn.text, limit=8)
             if hits and _best(hits) >= CONFIDENT:
@@ -334,11 +333,9 @@ class Advisor:
     def _content(self, turn: Turn) -> Decision:
         context = turn.context
         text = turn.text
-        aspect = _aspect(text)
-        if aspect and context.current_mission and self._size(text) <= CONTENT_TERMS and self._unsure_act(turn):
-            mission = self.kb.get_mission(context.current_mission)
-            if mission is not None:
-                return Decision(FOLLOW_UP, mission=mission, aspect=aspect)
+        follow_up = self._aspect_of_mission(turn) if self._unsure_act(turn) else None
+        if follow_up is not None:
+            return follow_up
         if not text.strip():
             return Decision(NO_SUGGESTION if turn.act in (MISSION, SITUATION) else REPHRASE)
         hits = self.kb.find_missions(
@@ -412,6 +409,17 @@ class Advisor:
             # the filter has to be surer.
             return turn.relevance < (OFF_TOPIC_IN_CONVERSATION if continues else OFF_TOPIC / 2)
         return turn.relevance < OFF_TOPIC
+
+    def _aspect_of_mission(self, turn: Turn, exclude: Sequence[str] = ()) -> Optional[Decision]:
+        """A short message naming one aspect (« quelles compétences ? », « un exemple ? ») while
+        a mission is discussed: that aspect of that mission, whatever act the NLU read."""
+        aspect = _aspect(turn.text)
+        if aspect is None or aspect in exclude or not turn.context.current_mission:
+            return None
+        if self._size(turn.text) > CONTENT_TERMS:
+            return None
+        mission = self.kb.get_mission(turn.context.current_mission)
+        return Decision(FOLLOW_UP, mission=mission, aspect=aspect) if mission is not None else None
 
     @staticmethod
     def _unsure_act(turn: Turn) -> bool:
