@@ -90,11 +90,12 @@ class SearchIndex:
         self._resolve = lru_cache(maxsize=50_000)(self._resolve_uncached)
         # Each phrase with the first of its words: a phrase can only be in a text that has
         # that word whole, so most patterns are never run.
-        self._synonyms = [
-            (_WORD.findall(fold(phrase))[0], re.compile(rf"\b{re.escape(fold(phrase))}\b"), meaning)
-            for phrase, meaning in rows.synonyms
-            if _WORD.findall(fold(phrase))
-        ]
+        self._synonyms: List[Tuple[str, re.Pattern, str]] = []
+        for phrase, meaning in rows.synonyms:
+            folded = fold(phrase)
+            words = _WORD.findall(folded)
+            if words:
+                self._synonyms.append((words[0], re.compile(rf"\b{re.escape(folded)}\b"), meaning))
         self._meaning_terms: Dict[str, List[str]] = {}
         self._ranker = ContentRanker(
             [(mission_id, text) for mission_id, items in rows.snippets.items() for _kind, text, _terms in items]
