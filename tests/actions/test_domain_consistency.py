@@ -153,3 +153,18 @@ def test_every_action_class_is_declared_in_domain_and_back():
     implemented = {cls().name() for cls in action_classes()}
     declared = {name for name in domain_names()["actions"] if name.startswith(("action_", "validate_"))}
     assert implemented == declared
+
+
+def test_the_act_of_each_intent_is_the_act_of_the_action_its_rule_runs():
+    """actions.base.INTENT_ACTS (the NLU's second reading) must read an intent as the action
+    that data/rules runs for it does."""
+    from actions.base import INTENT_ACTS
+
+    ruled = {}
+    for path in sorted((REPO_ROOT / "data" / "rules").glob("*.yml")):
+        for rule in yaml.safe_load(path.read_text(encoding="utf-8")).get("rules", []):
+            steps = rule.get("steps", [])
+            if rule.get("condition") is None and len(steps) == 2 and "intent" in steps[0] and "action" in steps[1]:
+                ruled.setdefault(steps[0]["intent"], steps[1]["action"])
+    acts = {cls().name(): getattr(cls, "act", None) for cls in action_classes()}
+    assert {intent: acts.get(ruled.get(intent)) for intent in INTENT_ACTS} == INTENT_ACTS
