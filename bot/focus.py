@@ -168,7 +168,11 @@ def forget() -> None:
     _clauses.cache_clear()
 
 
-def focus_text(text: str) -> str:
-    """The clauses that count fully, joined: what the message is mainly about."""
-    kept = [clause.text for clause in clauses(text) if clause.weight >= 1.0]
+def kept_text(text: str) -> str:
+    """The message without what it sets aside (weight 0): the point and its background.
+
+    The content classifier reads this: the search already weighs background less, and a
+    situation described before the question (« on a sept actions… je découvre les retards »)
+    tells the classifier what the question is about."""
+    kept = [clause.text for clause in clauses(text) if clause.weight > 0]
     return " ".join(kept) if kept else (text or "").strip()

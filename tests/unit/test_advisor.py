@@ -7,7 +7,7 @@ import spacy
 
 from bot import advisor
 from bot.advisor import Advisor, Context, Turn
-from bot.focus import clauses, focus_text
+from bot.focus import clauses, kept_text
 from bot.kb.service import KnowledgeBase
 from bot.text import FrenchAnalyzer
 
@@ -35,8 +35,14 @@ def first(decision):
     ],
 )
 def test_the_point_of_a_message_is_kept_and_the_topic_set_aside_dropped(text, kept, dropped):
-    assert kept in focus_text(text) and dropped not in focus_text(text)
+    assert kept in kept_text(text) and dropped not in kept_text(text)
     assert all(clause.weight == 0 for clause in clauses(text) if dropped in clause.text)
+
+
+def test_the_background_of_a_message_is_kept_for_the_classifier():
+    text = "J'ai sept actions portées par des structures différentes. Mais je découvre les retards trop tard"
+    assert [clause.weight for clause in clauses(text)] == [0.5, 1.0]
+    assert "sept actions" in kept_text(text) and "retards" in kept_text(text)
 
 
 def test_a_problem_stated_with_a_negation_is_not_set_aside():
