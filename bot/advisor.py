@@ -115,6 +115,7 @@ _START = re.compile(
     r"\b(?:par (?:ou|quoi) (?:est ce qu )?(?:on |je |il faut |faut il )?(?:commence|demarre)|"
     r"(?:on|je) (?:commence|demarre) par quoi|(?:commencer|demarrer) par quoi|premiere chose a faire)"
 )
+_PHASE_NAMED = re.compile(r"\b(?:phases?|etapes?|stade) ")
 _THIS_PHASE = re.compile(r"\b(?:cette (?:phase|etape|periode)|ce stade|ce moment la|a ce moment)\b")
 _STEP_NOUNS = ("etape", "etapes")
 _MISSION_NOUNS = ("mission", "missions", "piste", "pistes", "proposition", "option", "choix", "point")
@@ -287,8 +288,10 @@ class Advisor:
         """A phase named is explained; « dans quelle phase on cherche le chef de file ? » says
         when that mission comes; a question on a mission that the NLU took for one on the
         phases gets that mission; otherwise the overview."""
-        phase = self.kb.get_phase(turn.phase_id) if turn.phase_id else None
-        phase = phase or self.kb.find_phase(turn.text)
+        # The phase the message names, its longest name winning (« la phase d'émergence » over
+        # « au tout début »); the NLU's reading when the message names none the base knows.
+        phase = self.kb.find_phase(turn.text)
+        phase = phase or (self.kb.get_phase(turn.phase_id) if turn.phase_id else None)
         if phase is None and turn.context.phase and _THIS_PHASE.search(plain(turn.text)):
             # « et concrètement dans cette phase, pour les partenaires ? »: the phase just shown.
             if self._size(turn.text) >= 2:
@@ -348,7 +351,7 @@ class Advisor:
         at_work = bool(turn.themes or _WORK_WORDS.search(plain(text)))
         if (not at_work and self._elsewhere(turn, text, best)) or self._unrelated(turn, best):
             return Decision(REFUSE)
-        phase = self._phase_alone(text)
+        phase = self._phase_alone(text) or self._phase_asked(text)
         if phase is not None:
             # « Comment pérenniser une coopération ? »: the phase is all the message names.
             return Decision(SHOW_PHASE, phase=phase)
@@ -384,6 +387,28 @@ class Advisor:
             return None
         known = set(self.kb.content_terms(" ".join((phase.label, *phase.aliases))))
         return None if any(term not in known for term in terms) else phase
+
+    def _phase_asked(self, text: str) -> Optional[Phase]:
+        """The phase a question names with a phase noun (« qu'est-ce qui se joue dans cette
+        phase de réalisation ? », « c'est quoi les missions de la phase d'émergence ? ») when,
+        those words left out, the question matches no mission: « pendant la phase d'émergence,
+        comment trouver un chef de file ? » is about a mission, « dans la phase de mise en œuvre
+        les partenaires décrochent » a situation."""
+        for clause in focus.clauses(text):
+            folded = plain(clause.text)
+            if not clause.text.rstrip().endswith("?") or not _PHASE_NAMED.search(folded):
+                continue
+            for phase in self.kb.list_phases(include_transversal=True):
+                for name in sorted({plain(name) for name in (phase.label, *phase.aliases)}, key=len, reverse=True):
+                    named = re.search(
+                        rf"{_PHASE_NAMED.pattern}(?:de la |de l |du |des |de |d )?{re.escape(name)}\b", folded
+                    )
+                    if named is None:
+                        continue
+                    rest = f"{folded[: named.start()]} {folded[named.end() :]}"
+                    hits = self.kb.find_missions(rest, limit=1)
+                    return phase if not hits or hits[0].score < WEAK else None
+        return None
 
     def _elsewhere(self, turn: Turn, text: str, best: float) -> bool:
         """Whether a message with no word of the officer's work is about something else: the

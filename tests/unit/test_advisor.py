@@ -280,3 +280,38 @@ def test_a_question_on_the_whole_course_gets_the_phases_whatever_the_nlu_read(de
     assert decide(Turn(act, "tu me fais le déroulé général d'une coop entre deux territoires ?")).kind == (
         advisor.SHOW_PHASES
     )
+
+
+@pytest.mark.parametrize(
+    ("act", "text", "phase_id"),
+    [
+        (
+            advisor.SITUATION,
+            "Le projet démarre pour de vrai : que se joue-t-il dans cette phase de réalisation ?",
+            "implementation",
+        ),
+        (advisor.MISSION, "c'est quoi au juste, l'étape de pérennisation ?", "sustainability"),
+    ],
+)
+def test_a_question_on_a_phase_it_names_gets_that_phase(decide, act, text, phase_id):
+    decision = decide(Turn(act, text))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == phase_id
+
+
+@pytest.mark.parametrize(
+    ("text", "mission_ids"),
+    [
+        ("Pendant la phase d'émergence, comment trouver un chef de file ?", {"identify_lead_partner"}),
+        ("dans la phase de mise en œuvre les partenaires ne viennent plus aux réunions, que faire ?", None),
+    ],
+)
+def test_a_phase_named_beside_a_mission_or_a_situation_does_not_hide_it(decide, text, mission_ids):
+    decision = decide(Turn(advisor.SITUATION, text))
+    assert decision.kind != advisor.SHOW_PHASE
+    assert mission_ids is None or first(decision) in mission_ids
+
+
+def test_the_phase_the_message_names_beats_the_nlu_reading(decide):
+    text = "on en est au tout début : quelles sont les missions de la phase d'émergence ?"
+    decision = decide(Turn(advisor.PHASE, text, phase_id="prerequisites"))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "emergence"
