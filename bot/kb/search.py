@@ -90,8 +90,10 @@ class SearchIndex:
         self._resolve = lru_cache(maxsize=50_000)(self._resolve_uncached)
         # Each phrase with the first of its words: a phrase can only be in a text that has
         # that word whole, so most patterns are never run.
+        # The longest phrases first: a phrase's words are not read again by a shorter one, so
+        # « com com » (communauté de communes) is not « com » (communication).
         self._synonyms: List[Tuple[str, re.Pattern, str]] = []
-        for phrase, meaning in rows.synonyms:
+        for phrase, meaning in sorted(rows.synonyms, key=lambda pair: -len(fold(pair[0]))):
             folded = fold(phrase)
             words = _WORD.findall(folded)
             if words:
@@ -265,7 +267,12 @@ class SearchIndex:
     def _meanings(self, text: str) -> List[str]:
         folded = fold(text)
         words = set(_WORD.findall(folded))
-        return [meaning for first, pattern, meaning in self._synonyms if first in words and pattern.search(folded)]
+        meanings = []
+        for first, pattern, meaning in self._synonyms:
+            if first in words and pattern.search(folded):
+                meanings.append(meaning)
+                folded = pattern.sub(" ", folded)
+        return meanings
 
     def _terms_of_meaning(self, meaning: str) -> List[str]:
         if meaning not in self._meaning_terms:

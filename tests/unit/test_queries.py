@@ -114,6 +114,14 @@ def test_search_uses_synonyms(kb, text, expected):
     assert expected in top_ids(kb, text)
 
 
+def test_a_longer_synonym_keeps_its_words_from_a_shorter_one(kb):
+    """« com com » is a communauté de communes: its « com » is not read again as communication."""
+    index = kb._search_index()
+    assert "communic" in index.query_terms("le service com")
+    assert "communic" not in index.query_terms("on est deux com com")
+    assert top_ids(kb, "cmt trouver des sous pour une coop entre 2 com com")[0] == "find_funding"
+
+
 def test_search_reports_the_situation_that_matched(kb):
     hit = kb.find_missions("personne ne veut piloter", limit=1)[0]
     assert hit.mission.id == "identify_lead_partner"
