@@ -61,6 +61,9 @@ class MissionContent:
     situations: Tuple[str, ...]
     keywords: Tuple[str, ...]
     competences: Tuple[str, ...] = ()
+    # Officers' messages that mean this mission: they train the content classifier only
+    # (bot.kb.ranker), and are never shown.
+    questions: Tuple[str, ...] = ()
     related: Tuple[str, ...] = ()
     next_id: Optional[str] = None
     parent_id: Optional[str] = None
@@ -191,6 +194,7 @@ def _read_mission_file(path: Path, phase_ids: set, start: int) -> List[MissionCo
                 situations=tuple(lists["situations"]),
                 keywords=tuple(lists["keywords"]),
                 competences=tuple(_text_list(path, entry_id, entry, "competences", required=False)),
+                questions=tuple(_text_list(path, entry_id, entry, "questions", required=False)),
                 related=tuple(_text_list(path, entry_id, entry, "related", required=False)),
                 next_id=_optional_text(path, entry_id, entry, "next"),
                 parent_id=_optional_text(path, entry_id, entry, "parent"),

@@ -35,8 +35,18 @@ from bot.kb.content import Content, ContentError, load_content
 
 # What a trainer may edit, and the French label of each field on the form.
 TEXT_FIELDS = ("title", "summary", "why", "example")
-LIST_FIELDS = ("how", "pitfalls", "keywords", "situations")
-EDITABLE_FIELDS = ("title", "summary", "why", "how", "pitfalls", "example", "keywords", "situations")
+LIST_FIELDS = ("how", "pitfalls", "keywords", "situations", "questions")
+EDITABLE_FIELDS = (
+    "title",
+    "summary",
+    "why",
+    "how",
+    "pitfalls",
+    "example",
+    "keywords",
+    "situations",
+    "questions",
+)
 FIELD_LABELS = {
     "title": "Titre affiché",
     "summary": "Description",
@@ -46,6 +56,7 @@ FIELD_LABELS = {
     "example": "Exemple",
     "keywords": "Mots-clés",
     "situations": "Situations (dans les mots d'un agent)",
+    "questions": "Questions d'agents (pour reconnaître la mission, jamais affichées)",
     "synonyms": "Synonymes",
 }
 SYNONYMS_FILE = "synonymes.yml"

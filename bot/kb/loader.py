@@ -50,7 +50,10 @@ LIST_KINDS = {
     "pitfall": "pitfalls",
     "situation": "situations",
     "keyword": "keywords",
+    "question": "questions",
 }
+# Kept for the content classifier (bot.kb.ranker) only: no search terms, no weight.
+CLASSIFIER_ONLY_KINDS = {"question"}
 DIGEST_KEY = "content_digest"
 
 
@@ -180,14 +183,14 @@ def _rows(content: Content, analyzer: FrenchAnalyzer, digest: str) -> Dict[type,
         for kind, attribute in LIST_KINDS.items():
             found[kind] = set()
             for position, text in enumerate(getattr(mission, attribute)):
-                terms = analyzer.terms(text)
+                terms = [] if kind in CLASSIFIER_ONLY_KINDS else analyzer.terms(text)
                 found[kind].update(terms)
                 rows[MissionTextRow].append(
                     dict(mission_id=mission.id, kind=kind, position=position, text=text, terms=" ".join(terms))
                 )
         weights: Dict[str, float] = defaultdict(float)
         for kind, terms in found.items():
-            for term in terms:
+            for term in terms:  # a classifier-only kind has none
                 weights[term] += FIELD_WEIGHTS[kind]
         rows[MissionTermRow].extend(
             dict(mission_id=mission.id, term=term, weight=weight) for term, weight in sorted(weights.items())

@@ -88,6 +88,7 @@ def get_mission(session: Session, mission_id: str) -> Optional[Mission]:
         pitfalls=tuple(texts["pitfall"]),
         situations=tuple(texts["situation"]),
         keywords=tuple(texts["keyword"]),
+        questions=tuple(texts["question"]),
         related=tuple(summaries[related] for related in related_ids),
         next=summaries.get(row.next_id),
         parent=summaries.get(row.parent_id),
@@ -137,7 +138,8 @@ class SearchRows:
 
     missions: Tuple[MissionSummary, ...]
     weights: Dict[str, Dict[str, float]]
-    snippets: Dict[str, List[Tuple[str, str, str]]]  # mission id → (kind, text, terms)
+    # mission id → (kind, text, terms); an officer's question has no terms: the classifier's only
+    snippets: Dict[str, List[Tuple[str, str, str]]]
     synonyms: List[Tuple[str, str]]
 
 
@@ -154,7 +156,7 @@ def load_search_rows(session: Session) -> SearchRows:
         snippets[row.id].append(("map_label", row.map_label, row.map_label_terms))
     statement = (
         select(MissionTextRow.mission_id, MissionTextRow.kind, MissionTextRow.text, MissionTextRow.terms)
-        .where(MissionTextRow.kind.in_(("competence", "situation", "keyword")))
+        .where(MissionTextRow.kind.in_(("competence", "situation", "keyword", "question")))
         .order_by(MissionTextRow.mission_id, MissionTextRow.kind, MissionTextRow.position)
     )
     for mission_id, kind, text, terms in session.execute(statement):

@@ -3,13 +3,13 @@
 The search (bot.kb.search) adds up the weights of the terms a question shares with each
 mission: precise when the officer uses the map's words, weaker when they paraphrase. This
 classifier is trained, when the search index is built, on each mission's own texts (title,
-map label, summary, competences, situations, keywords): character n-grams and words, a linear
-SVM (bot.textmodel). It sees that « passer le relais » resembles « transmettre le dossier »
-without a synonym list. It never decides alone: it re-orders the missions the search found
-(bot.kb.search), and the search's scores, on which the advisor's thresholds rest, are left as
-they are.
+map label, summary, competences, situations, keywords, and the officers' questions kept for it
+alone): character n-grams and words, a linear SVM (bot.textmodel). It sees that « passer le
+relais » resembles « transmettre le dossier » without a synonym list. It never decides alone:
+it re-orders the missions the search found (bot.kb.search), and the search's scores, on which
+the advisor's thresholds rest, are left as they are.
 
-Training takes ~0.2 s for the ~1,000 texts of the content; scoring a question ~0.1 ms
+Training takes ~0.5 s for the ~1,600 texts of the content; scoring a question ~0.1 ms
 (bench.components).
 """
 

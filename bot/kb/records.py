@@ -42,6 +42,7 @@ class Mission:
     pitfalls: Tuple[str, ...] = ()
     situations: Tuple[str, ...] = ()
     keywords: Tuple[str, ...] = ()
+    questions: Tuple[str, ...] = ()
     related: Tuple[MissionSummary, ...] = ()
     next: Optional[MissionSummary] = None
     parent: Optional[MissionSummary] = None

@@ -65,6 +65,16 @@ def test_added_situation_is_the_only_line_that_changes(content_copy):
     assert added == ["      - les maires boudent la salle des fêtes"]
 
 
+def test_an_officers_question_added_on_the_form_reaches_the_loaded_content(content_copy):
+    found = editing.find_mission(content_copy, MISSION_ID)
+    question = "chaque commune garde ses chiffres pour elle, comment on les met sur la table ensemble ?"
+    questions = editing.mission_form(found.document)["questions"] + "\n" + question
+    _found, draft, text = edit(content_copy, questions=questions)
+    content = editing.validate(content_copy, found.path, text, MISSION_ID)
+    mission = next(mission for mission in content.missions if mission.id == MISSION_ID)
+    assert draft["questions"][-1] == question and mission.questions[-1] == question
+
+
 def test_changed_title_and_step_rewrite_only_their_lines_keeping_comments_of_the_file(content_copy):
     found = editing.find_mission(content_copy, MISSION_ID)
     path = found.path

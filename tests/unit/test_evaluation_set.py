@@ -34,7 +34,9 @@ def content_texts(content):
     """Every text of the knowledge content the search matches a question against."""
     texts = {fold(phrase) for phrase in content.synonyms}
     for mission in content.missions:
-        texts |= {fold(text) for text in (*mission.situations, *mission.keywords, *mission.competences)}
+        texts |= {
+            fold(text) for text in (*mission.situations, *mission.keywords, *mission.competences, *mission.questions)
+        }
     for phase in content.phases:
         texts |= {fold(alias) for alias in phase.aliases}
     return texts
@@ -48,7 +50,8 @@ def evaluation_messages(name):
 @pytest.mark.parametrize("name", sorted(SETS))
 def test_no_evaluation_message_is_in_the_training_data_or_the_content(content, name):
     """Nothing hard-coded for a sentence of a set: no message of any set (context included)
-    is a training example, a synonym, a phase alias or a situation, keyword or competence."""
+    is a training example, a synonym, a phase alias or a situation, keyword, competence or officer's
+    question of a mission."""
     examples = training_examples()
     assert len(examples) > 500
     known = examples | content_texts(content)
@@ -141,3 +144,18 @@ def test_no_text_is_a_synonym_of_two_values():
                         values.setdefault(text.lower(), set()).add(str(value))
     conflicts = {text: found for text, found in values.items() if len(found) > 1}
     assert not conflicts, conflicts
+
+
+def test_no_officers_question_is_a_near_copy_of_an_evaluation_message(content):
+    """The officers' questions that train the content classifier were written without the sets:
+    none is a close copy of a set's message (edit similarity ≥ 85 %), which the exact comparison
+    above would miss."""
+    from rapidfuzz import fuzz, process
+
+    messages = sorted({fold(message) for name in SETS for message in evaluation_messages(name)})
+    messages = [message for message in messages if len(message.split()) > 3]
+    questions = [fold(question) for mission in content.missions for question in mission.questions]
+    assert len(questions) >= 16 * len(content.missions) // 2
+    similarity = process.cdist(questions, messages, scorer=fuzz.ratio, score_cutoff=85)
+    close = [(questions[row], messages[column]) for row, column in zip(*similarity.nonzero(), strict=True)]
+    assert not close, close[:5]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
@@ -66,6 +68,28 @@ def test_failure_inside_the_transaction_rolls_back(engine, content, analyzer, mo
     with pytest.raises(RuntimeError):
         build(engine, content, analyzer)
     assert counts(engine) == before
+
+
+def search_weights(engine):
+    with Session(engine) as session:
+        return session.execute(select(MissionTermRow.mission_id, MissionTermRow.term, MissionTermRow.weight)).all()
+
+
+def test_an_officers_question_teaches_the_classifier_and_leaves_the_search_alone(engine, content, analyzer):
+    mission = content.missions[0]
+    question = "les zorglubs du plateau refusent toute rencontre avec ceux de la vallée"
+    taught = replace(content, missions=(replace(mission, questions=(*mission.questions, question)), *content.missions[1:]))
+    build(engine, content, analyzer)
+    before = search_weights(engine)
+    build(engine, taught, analyzer)
+    assert search_weights(engine) == before
+    with Session(engine) as session:
+        stored = session.scalars(
+            select(MissionTextRow.text).where(MissionTextRow.mission_id == mission.id, MissionTextRow.kind == "question")
+        ).all()
+    assert question in stored
+    likeness = KnowledgeBase(make_session_factory(engine), analyzer)._search_index()._ranker.scores("les zorglubs")
+    assert max(likeness, key=likeness.get) == mission.id
 
 
 def test_mission_links_are_stored(engine, content, analyzer):
