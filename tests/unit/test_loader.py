@@ -78,14 +78,18 @@ def search_weights(engine):
 def test_an_officers_question_teaches_the_classifier_and_leaves_the_search_alone(engine, content, analyzer):
     mission = content.missions[0]
     question = "les zorglubs du plateau refusent toute rencontre avec ceux de la vallée"
-    taught = replace(content, missions=(replace(mission, questions=(*mission.questions, question)), *content.missions[1:]))
+    taught = replace(
+        content, missions=(replace(mission, questions=(*mission.questions, question)), *content.missions[1:])
+    )
     build(engine, content, analyzer)
     before = search_weights(engine)
     build(engine, taught, analyzer)
     assert search_weights(engine) == before
     with Session(engine) as session:
         stored = session.scalars(
-            select(MissionTextRow.text).where(MissionTextRow.mission_id == mission.id, MissionTextRow.kind == "question")
+            select(MissionTextRow.text).where(
+                MissionTextRow.mission_id == mission.id, MissionTextRow.kind == "question"
+            )
         ).all()
     assert question in stored
     likeness = KnowledgeBase(make_session_factory(engine), analyzer)._search_index()._ranker.scores("les zorglubs")
