@@ -93,8 +93,8 @@ class SearchIndex:
         # The longest phrases first: a phrase's words are not read again by a shorter one, so
         # « com com » (communauté de communes) is not « com » (communication).
         self._synonyms: List[Tuple[str, re.Pattern, str]] = []
-        for phrase, meaning in sorted(rows.synonyms, key=lambda pair: -len(fold(pair[0]))):
-            folded = fold(phrase)
+        folded_synonyms = [(fold(phrase), meaning) for phrase, meaning in rows.synonyms]
+        for folded, meaning in sorted(folded_synonyms, key=lambda pair: -len(pair[0])):
             words = _WORD.findall(folded)
             if words:
                 self._synonyms.append((words[0], re.compile(rf"\b{re.escape(folded)}\b"), meaning))
@@ -269,9 +269,10 @@ class SearchIndex:
         words = set(_WORD.findall(folded))
         meanings = []
         for first, pattern, meaning in self._synonyms:
-            if first in words and pattern.search(folded):
-                meanings.append(meaning)
-                folded = pattern.sub(" ", folded)
+            if first in words:
+                folded, found = pattern.subn(" ", folded)
+                if found:
+                    meanings.append(meaning)
         return meanings
 
     def _terms_of_meaning(self, meaning: str) -> List[str]:
