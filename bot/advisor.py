@@ -117,6 +117,21 @@ _START = re.compile(
 )
 _PHASE_NAMED = re.compile(r"\b(?:phases?|etapes?|stade) ")
 _THIS_PHASE = re.compile(r"\b(?:cette (?:phase|etape|periode)|ce stade|ce moment la|a ce moment)\b")
+# What an officer asks about a stage of the cooperation, with no difficulty of their own:
+# « quelles sont mes missions ? », « je dois faire quoi à ce stade ? », « et maintenant ? ».
+_WHAT_NOW = re.compile(
+    r"\b(?:(?:qu est ce qu(?:e|e j)?|que) (?:je |on |il )?(?:dois|doit|faut|fait|fais|faire)(?: faire)?\b|"
+    r"(?:que|qu) (?:dois je|doit on|faut il) faire|(?:je|on|il) (?:dois|doit|faut) (?:\w+ ){1,3}quoi\b|"
+    r"(?:je|on) (?:fais|fait) quoi|ce qu (?:on|il faut) (?:fait|faire)|(?:les )?choses a faire|"
+    r"(?:quelles?|c est quoi) (?:sont )?(?:les |mes |nos )?(?:missions|taches|priorites|competences)"
+    r"(?: (?:je|on) (?:dois|doit) (?:mobiliser|avoir|maitriser|remplir|assurer))?|"
+    r"qu est ce qui (?:m |nous )?(?:attend|compte|est important|se fait|se passe)|"
+    r"et maintenant|la suite|l etape (?:d apres|suivante)|"
+    r"a ce stade|a ce moment|a cette etape|dans cette etape|(?:quelle|quel) (?:phase|etape|stade)|"
+    r"par (?:ou|quoi) (?:je |on )?(?:commence|demarre)|(?:je|on) m y prends? comment|comment (?:je|on) m y prends?)"
+)
+# A stage the officer has finished: the next phase is the one asked about.
+_DONE = re.compile(r"\b(?:fini|finie|termine|terminee|acheve|achevee|boucle|bouclee|clos|close)\b")
 _STEP_NOUNS = ("etape", "etapes")
 _MISSION_NOUNS = ("mission", "missions", "piste", "pistes", "proposition", "option", "choix", "point")
 # The words that make a rank reference (« la deuxième phase »), not counted as content.
@@ -186,6 +201,11 @@ class Advisor:
             return chosen
         if turn.act == CHOOSE and self._words(turn.text) < CONTENT_TERMS:
             return Decision(NO_OPTION)
+        stage = self._stage_asked(turn.text)
+        if stage is not None:
+            # « on est en plein dans la réalisation, quelles sont mes missions ? », whatever
+            # act the NLU read in it.
+            return Decision(SHOW_PHASE, phase=stage)
         if turn.act in FOLLOW_UPS:
             return self._follow_up(turn)
         if turn.act in (PHASES, PHASE):
@@ -409,6 +429,28 @@ class Advisor:
                     hits = self.kb.find_missions(rest, limit=1)
                     return phase if not hits or hits[0].score < WEAK else None
         return None
+
+    def _stage_asked(self, text: str) -> Optional[Phase]:
+        """The phase of a question on what to do at a stage the officer describes in their own
+        words, with no difficulty besides: « on est en plein dans la réalisation, quelles sont
+        mes missions ? », « avant de se lancer, on regarde quoi ? ». A stage finished (« on a
+        fini la réalisation, et maintenant ? ») asks for the next phase. « On est en mise en
+        œuvre et les partenaires décrochent, que faire ? » is a situation: the message without
+        the stage and the question still matches a mission."""
+        folded = plain(text)
+        if not _WHAT_NOW.search(folded):
+            return None
+        match = self.kb.match_phase(text)
+        if match is None:
+            return None
+        words = folded.split()
+        rest = _WHAT_NOW.sub(" ", " ".join(words[: match.start] + words[match.end :]))
+        hits = self.kb.find_missions(rest, limit=1)
+        if hits and hits[0].score >= WEAK:
+            return None
+        if _DONE.search(" ".join(words[max(0, match.start - 3) : match.start])):
+            return self._next_phase(match.phase.id) or match.phase
+        return match.phase
 
     def _elsewhere(self, turn: Turn, text: str, best: float) -> bool:
         """Whether a message with no word of the officer's work is about something else: the

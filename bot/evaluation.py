@@ -228,7 +228,10 @@ def main(argv: Sequence[str] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.evaluation", description="Évalue l'assistant en marche.")
     parser.add_argument("--url", default="http://localhost:5005", help="adresse du serveur Rasa")
     parser.add_argument(
-        "--set", choices=sorted(SETS), action="append", help="jeu à passer (par défaut : development, heldout, fresh, audit et field)"
+        "--set",
+        choices=sorted(SETS),
+        action="append",
+        help="jeu à passer (par défaut : development, heldout, fresh, audit et field)",
     )
     parser.add_argument(
         "--min-score", type=float, help="score minimal attendu pour chaque jeu (0 à 1 ; défaut : le plancher du jeu)"

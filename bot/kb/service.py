@@ -14,6 +14,7 @@ from bot.kb import queries
 from bot.kb.db import make_engine, make_session_factory
 from bot.kb.loader import DIGEST_KEY
 from bot.kb.models import MetaRow
+from bot.kb.phase_names import PhaseMatch, PhaseNames
 from bot.kb.records import DiagnosticRules, Mission, MissionSummary, Phase, SearchHit, Suggestion
 from bot.kb.search import SearchIndex
 from bot.text import FrenchAnalyzer, default_analyzer, plain
@@ -63,6 +64,7 @@ class KnowledgeBase:
         self._analyzer = analyzer
         self._index: Optional[SearchIndex] = None
         self._phase_terms: dict = {}
+        self._names: Optional[PhaseNames] = None
         self._lock = threading.Lock()
         self._reload_seconds = reload_seconds
         self._clock = clock
@@ -83,31 +85,44 @@ class KnowledgeBase:
         return self._read(queries.get_phase, phase_id)
 
     def find_phase(self, text: str) -> Optional[Phase]:
-        """The phase a text names (id, label or an officer's word for it), or ``None``.
+        """The phase a text names (id, label or an officer's word for it), or ``None``."""
+        match = self.match_phase(text)
+        return match.phase if match else None
 
-        Names are first looked for as they are written, the longest found winning ("missions
-        transversales" beats "transversal"); then one-word names by their term, so that « on
-        démarre tout juste » finds the alias « démarrer » (a longer name, such as « fin du
-        projet », is not matched word by word: « projet » alone names no phase).
+    def match_phase(self, text: str) -> Optional[PhaseMatch]:
+        """The phase a text names, and the words that name it (bot.kb.phase_names).
+
+        Names are first looked for in the officer's words, the longest found winning
+        ("missions transversales" beats "transversal"; « avant de se lancer » is « avant de
+        lancer »); then one-word names by their term, so that « on démarre tout juste » finds
+        the alias « démarrer » (a longer name, such as « fin du projet », is not matched term
+        by term: « projet » alone names no phase).
         """
-        folded = f" {plain(text)} "
-        if not folded.strip():
+        if not plain(text).strip():
             return None
-        phases = self.list_phases(include_transversal=True)
-        best, best_size = None, 0
-        for phase in phases:
-            for name in (phase.id, phase.label, *phase.aliases):
-                name = plain(name)
-                if name and f" {name} " in folded and len(name) > best_size:
-                    best, best_size = phase, len(name)
-        if best is not None:
-            return best
+        match = self._phase_names().match(text)
+        if match is not None:
+            return match
         terms = set(self._analyzer_terms(text))
-        for phase in phases:
+        best, best_size = None, 0
+        for phase in self.list_phases(include_transversal=True):
             for alias_terms in self._alias_terms(phase):
                 if alias_terms and alias_terms <= terms and len(alias_terms) > best_size:
-                    best, best_size = phase, len(alias_terms)
-        return best
+                    best, best_size = (phase, alias_terms), len(alias_terms)
+        if best is None:
+            return None
+        phase, alias_terms = best
+        words = plain(text).split()
+        found = self._analyzer_words(text)
+        surface = next((surface for candidates, surface in found if alias_terms & set(candidates)), "")
+        start = words.index(surface) if surface in words else 0
+        return PhaseMatch(phase, start, start + 1, best_size)
+
+    def _phase_names(self) -> PhaseNames:
+        self._drop_stale_caches()
+        if self._names is None:
+            self._names = PhaseNames(self.list_phases(include_transversal=True))
+        return self._names
 
     def _alias_terms(self, phase: Phase) -> List[frozenset]:
         self._drop_stale_caches()
@@ -118,6 +133,9 @@ class KnowledgeBase:
 
     def _analyzer_terms(self, text: str) -> List[str]:
         return (self._analyzer or default_analyzer()).terms(text[:MAX_QUERY_CHARS])
+
+    def _analyzer_words(self, text: str):
+        return (self._analyzer or default_analyzer()).words(text[:MAX_QUERY_CHARS])
 
     def list_missions(self, phase_id: Optional[str] = None, top_level: bool = False) -> List[MissionSummary]:
         """Missions of a phase (or all) in map order; ``top_level`` leaves out sub-missions."""
@@ -235,6 +253,7 @@ class KnowledgeBase:
                 with self._lock:
                     self._index = None
                     self._phase_terms = {}
+                    self._names = None
                 self._digest = digest
         finally:
             self._check_lock.release()

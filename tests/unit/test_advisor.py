@@ -311,6 +311,36 @@ def test_a_phase_named_beside_a_mission_or_a_situation_does_not_hide_it(decide, 
     assert mission_ids is None or first(decision) in mission_ids
 
 
+@pytest.mark.parametrize("act", [advisor.SITUATION, advisor.MISSION, advisor.FALLBACK, advisor.HOW])
+@pytest.mark.parametrize(
+    ("text", "phase_id"),
+    [
+        ("Nos actions sont lancées depuis trois mois, qu'est-ce qui compte à ce stade ?", "implementation"),
+        ("avant de se lancer, on doit regarder quoi ?", "prerequisites"),
+        ("le projet prend forme avec les voisins : quelles sont mes missions ?", "emergence"),
+        ("on a terminé la mise en œuvre, et maintenant ?", "sustainability"),
+        ("quelles compétences je dois mobiliser, quelle que soit l'avancée du projet ?", "transversal"),
+    ],
+)
+def test_what_to_do_at_a_stage_told_in_the_officers_words_gets_that_phase(decide, act, text, phase_id):
+    decision = decide(Turn(act, text))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == phase_id
+
+
+def test_a_difficulty_told_at_a_stage_is_still_a_situation(decide):
+    text = "Nos actions sont lancées mais deux maires se disputent sans arrêt, que faire à ce stade ?"
+    decision = decide(Turn(advisor.SITUATION, text))
+    assert decision.kind == advisor.SUGGEST and first(decision) == "manage_conflicts"
+
+
+def test_phase_names_are_found_in_the_officers_wording(kb):
+    """Inflected, with a word slipped in: « avant de se lancer » is the alias « avant de
+    lancer », « nos actions sont lancées » the alias « actions lancées »."""
+    assert kb.find_phase("avant de se lancer").id == "prerequisites"
+    match = kb.match_phase("Nos actions sont lancées depuis six mois")
+    assert match.phase.id == "implementation" and (match.start, match.end) == (1, 4)
+
+
 def test_the_phase_the_message_names_beats_the_nlu_reading(decide):
     text = "on en est au tout début : quelles sont les missions de la phase d'émergence ?"
     decision = decide(Turn(advisor.PHASE, text, phase_id="prerequisites"))
