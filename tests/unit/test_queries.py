@@ -138,7 +138,7 @@ def test_search_results_are_the_hits_ranked_by_relevance(kb):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("personne ne sait qui doit faire quoi entre nos structures", "organise_who_does_what"),
+        ("on a du mal à savoir qui doit faire quoi entre nos structures", "organise_who_does_what"),
         ("on veut que d'autres territoires se lancent à leur tour", "spark_new_cooperations"),
         ("nos services se renvoient la balle et ne partagent rien", "break_silos"),
     ],
