@@ -120,6 +120,7 @@ def turn_of(tracker: Tracker, act: str) -> Turn:
         ),
         relevance=(tracker.latest_message or {}).get(RELEVANCE_KEY),
         second_act=second_act(tracker),
+        confidence=((tracker.latest_message or {}).get("intent") or {}).get("confidence"),
     )
 
 

@@ -73,6 +73,11 @@ OFF_TOPIC_IN_CONVERSATION = 0.05
 TRUSTED = 1.5 * CONFIDENT
 # At or above this relevance, the NLU's « out of scope » is not believed.
 ON_TOPIC = 0.5
+# When the NLU is at least this sure a message is out of scope, a knowledge base that matches
+# it well but not certainly (below TRUSTED) no longer saves it unless the filter leans towards
+# the work: « la gouvernance d'une SAS », « un jeu vidéo en mode coopération ».
+SURE_OUT = 0.9
+OFF_TOPIC_WHEN_SURE = 0.3
 
 # Words that place a message in the officer's work: it is then never refused as out of scope.
 _WORK_WORDS = re.compile(
@@ -165,6 +170,8 @@ class Turn:
     relevance: Optional[float] = None
     # The act of the NLU's second reading, if it has one.
     second_act: Optional[str] = None
+    # How sure the NLU is of its reading (the intent's confidence), 0–1; None for a button.
+    confidence: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -471,6 +478,8 @@ class Advisor:
         if turn.relevance is None or best >= TRUSTED or self._talks_of_phases(turn.text):
             return False
         continues = turn.context.current_mission and self._size(turn.text) < 2 * CONTENT_TERMS
+        if not continues and turn.act == OUT_OF_SCOPE and (turn.confidence or 0.0) >= SURE_OUT:
+            return turn.relevance < OFF_TOPIC_WHEN_SURE
         if continues or best >= CONFIDENT:
             # A follow-up, or a message the base matches well (« un conflit de voisinage »):
             # the filter has to be surer.

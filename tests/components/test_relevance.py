@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -10,7 +12,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.advisor import RELEVANCE_KEY
-from components.relevance import RelevanceClassifier
+from bot.kb.content import DEFAULT_CONTENT_DIR
+from components.relevance import RelevanceClassifier, digest, work_examples
 
 WORK = [
     "personne ne veut être chef de file de la coopération",
@@ -28,7 +31,8 @@ ELSEWHERE = [
     "comment réparer mon vélo",
     "un bon film pour ce soir",
 ]
-CONFIG = {"ignored_intents": ["greet"]}
+# The content's examples are left out here, so each test says what the filter learns from.
+CONFIG = {"ignored_intents": ["greet"], "content_dir": None}
 
 
 @pytest.fixture()
@@ -42,10 +46,10 @@ def training_data(*extra):
     return TrainingData([*examples, *extra])
 
 
-def trained(storage, data):
+def trained(storage, data, config=CONFIG):
     resource, context = Resource("relevance"), ExecutionContext(GraphSchema({}), "relevance")
-    RelevanceClassifier.create(CONFIG, storage, resource, context).train(data)
-    return RelevanceClassifier.load(CONFIG, storage, resource, context)
+    RelevanceClassifier.create(config, storage, resource, context).train(data)
+    return RelevanceClassifier.load(config, storage, resource, context)
 
 
 def relevance(component, text):
@@ -69,3 +73,28 @@ def test_dialogue_acts_are_left_out_of_the_training(storage):
         + [Message(data={"text": text, "intent": "out_of_scope"}) for text in ELSEWHERE]
     )
     assert relevance(trained(storage, data), "bonjour") is None
+
+
+def test_the_missions_situations_and_questions_are_examples_of_the_work(storage):
+    """With only out-of-scope examples in the NLU data, the knowledge content's situations and
+    officers' questions are what the filter learns the work from."""
+    data = TrainingData([Message(data={"text": text, "intent": "out_of_scope"}) for text in ELSEWHERE])
+    assert relevance(trained(storage, data), "personne ne veut piloter") is None
+    component = trained(storage, data, {**CONFIG, "content_dir": str(DEFAULT_CONTENT_DIR)})
+    assert relevance(component, "les élus ne veulent pas entendre parler de coopération") > 0.5
+    assert relevance(component, "un bon film pour ce soir") < 0.5
+
+
+def test_the_content_digest_follows_the_examples(tmp_path):
+    """Rasa's cache keys on the component's configuration: the content's digest is part of
+    it, so that a situation edited on the console retrains the filter."""
+    shutil.copytree(DEFAULT_CONTENT_DIR, tmp_path / "knowledge")
+    before = work_examples(str(tmp_path / "knowledge"))
+    path = next((tmp_path / "knowledge" / "missions").glob("*.yml"))
+    text = path.read_text(encoding="utf-8")
+    first = before[0] if before[0] in text else next(example for example in before if example in text)
+    path.write_text(text.replace(first, first + " encore", 1), encoding="utf-8")
+    after = work_examples(str(tmp_path / "knowledge"))
+    assert len(after) == len(before) and digest(after) != digest(before)
+    assert RelevanceClassifier.get_default_config()["content_digest"] == digest(work_examples(str(DEFAULT_CONTENT_DIR)))
+    assert work_examples(str(tmp_path / "missing")) == []

@@ -230,6 +230,15 @@ def test_a_short_follow_up_on_a_mission_is_refused_only_when_the_filter_is_nearl
     assert decide(Turn(advisor.SITUATION, follow_up, relevance=0.01, context=context)).kind == advisor.REFUSE
 
 
+def test_a_sure_out_of_scope_reading_is_believed_against_a_base_that_is_not_certain(decide):
+    """« gouvernance » matches the base well but not certainly; the NLU is sure and the filter
+    leans out: refused. The same words with a filter that leans towards the work are not."""
+    text = "Quelles sont les règles de gouvernance d'une SAS, faut-il un conseil d'administration ?"
+    assert decide(Turn(advisor.OUT_OF_SCOPE, text, relevance=0.25, confidence=0.95)).kind == advisor.REFUSE
+    assert decide(Turn(advisor.OUT_OF_SCOPE, text, relevance=0.25, confidence=0.6)).kind != advisor.REFUSE
+    assert decide(Turn(advisor.OUT_OF_SCOPE, text, relevance=0.45, confidence=0.95)).kind != advisor.REFUSE
+
+
 def test_the_nlus_out_of_scope_gives_way_to_its_second_reading_when_the_filter_disagrees(decide):
     text = "c'est quoi le parcours habituel pour monter une coopération ?"
     assert decide(Turn(advisor.OUT_OF_SCOPE, text, relevance=0.9, second_act=advisor.PHASES)).kind == (
