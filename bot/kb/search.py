@@ -91,13 +91,14 @@ class SearchIndex:
         # Each phrase with the first of its words: a phrase can only be in a text that has
         # that word whole, so most patterns are never run.
         # The longest phrases first: a phrase's words are not read again by a shorter one, so
-        # « com com » (communauté de communes) is not « com » (communication).
+        # « com com » (communauté de communes) is not « com » (communication). A phrase's last
+        # word may take the plural (« thunes » is « thune », « les pilotes » « pilote »).
         self._synonyms: List[Tuple[str, re.Pattern, str]] = []
         folded_synonyms = [(fold(phrase), meaning) for phrase, meaning in rows.synonyms]
         for folded, meaning in sorted(folded_synonyms, key=lambda pair: -len(pair[0])):
             words = _WORD.findall(folded)
             if words:
-                self._synonyms.append((words[0], re.compile(rf"\b{re.escape(folded)}\b"), meaning))
+                self._synonyms.append((words[0], re.compile(rf"\b{re.escape(folded)}[sx]?\b"), meaning))
         self._meaning_terms: Dict[str, List[str]] = {}
         self._ranker = ContentRanker(
             [(mission_id, text) for mission_id, items in rows.snippets.items() for _kind, text, _terms in items]
@@ -267,6 +268,7 @@ class SearchIndex:
     def _meanings(self, text: str) -> List[str]:
         folded = fold(text)
         words = set(_WORD.findall(folded))
+        words |= {word[:-1] for word in words if word[-1] in "sx"}  # a one-word phrase in the plural
         meanings = []
         for first, pattern, meaning in self._synonyms:
             if first in words:

@@ -114,6 +114,15 @@ def test_search_uses_synonyms(kb, text, expected):
     assert expected in top_ids(kb, text)
 
 
+def test_a_synonym_is_found_in_the_plural(kb):
+    """« thune » and « com » are synonyms: « des thunes » and « les coms » are too; « thuner »
+    is not."""
+    index = kb._search_index()
+    assert index._meanings("on a plus de thunes") == ["financements"]
+    assert index._meanings("les coms de nos structures") == ["communication"]
+    assert index._meanings("thuner") == []
+
+
 def test_a_longer_synonym_keeps_its_words_from_a_shorter_one(kb):
     """« com com » is a communauté de communes: its « com » is not read again as communication."""
     index = kb._search_index()
