@@ -213,6 +213,9 @@ class Advisor:
             # « on est en plein dans la réalisation, quelles sont mes missions ? », whatever
             # act the NLU read in it.
             return Decision(SHOW_PHASE, phase=stage)
+        in_this_phase = self._in_this_phase(turn)
+        if in_this_phase is not None:
+            return in_this_phase
         if turn.act in FOLLOW_UPS:
             return self._follow_up(turn)
         if turn.act in (PHASES, PHASE):
@@ -319,13 +322,6 @@ class Advisor:
         # « au tout début »); the NLU's reading when the message names none the base knows.
         phase = self.kb.find_phase(turn.text)
         phase = phase or (self.kb.get_phase(turn.phase_id) if turn.phase_id else None)
-        if phase is None and turn.context.phase and _THIS_PHASE.search(plain(turn.text)):
-            # « et concrètement dans cette phase, pour les partenaires ? »: the phase just shown.
-            if self._size(turn.text) >= 2:
-                hits = self.kb.find_missions(turn.text, limit=8, phase_id=turn.context.phase)
-                if hits:
-                    return self._suggest(hits)
-            phase = self.kb.get_phase(turn.context.phase)
         if phase is not None:
             return Decision(SHOW_PHASE, phase=phase)
         if _OVERVIEW.search(plain(turn.text)):
@@ -343,6 +339,26 @@ class Advisor:
             # « Quelle est la capitale de l'Australie ? » read as a question on the phases.
             return Decision(REFUSE)
         return Decision(SHOW_PHASES)
+
+    def _in_this_phase(self, turn: Turn) -> Optional[Decision]:
+        """« et concrètement dans cette phase, pour les partenaires ? » after a phase was shown:
+        the missions of that phase the rest of the message is about, or the phase itself when
+        the message says nothing else. « cette phase » is a reference, not content: left out of
+        the search, where « phase » would match whatever mission mentions one."""
+        folded = plain(turn.text)
+        reference = _THIS_PHASE.search(folded)
+        if reference is None or not turn.context.phase or self.kb.find_phase(turn.text) is not None:
+            return None
+        phase = self.kb.get_phase(turn.context.phase)
+        if phase is None:
+            return None
+        rest = _WHAT_NOW.sub(" ", f"{folded[: reference.start()]} {folded[reference.end() :]}")
+        if self._size(rest) >= 1:
+            hits = self.kb.find_missions(rest, limit=len(self.kb.list_missions()), phase_id=phase.id)
+            hits = [hit for hit in hits if hit.mission.phase_id == phase.id]
+            if hits:
+                return self._suggest(hits[:8])
+        return Decision(SHOW_PHASE, phase=phase)
 
     def _off_the_job(self, text: str) -> bool:
         """A message of several words that speaks neither of phases nor of the officer's work,

@@ -148,13 +148,16 @@ def test_phase_names_match_with_or_without_the_apostrophe(kb):
     assert kb.find_phase("au tout début, en phase d'émergence, on fait quoi ?").id == "emergence"
 
 
-def test_this_phase_means_the_phase_just_shown(decide):
-    context = Context(phase="implementation", last_list=advisor.LIST_MISSIONS)
-    decision = decide(
-        Turn(advisor.PHASES, "et dans cette phase, on s'organise comment entre partenaires ?", context=context)
-    )
+@pytest.mark.parametrize("act", [advisor.PHASES, advisor.FALLBACK, advisor.HOW, advisor.MISSION])
+def test_this_phase_means_the_phase_just_shown(decide, act):
+    """Whatever the NLU read, « cette phase » scopes the answer to the phase just shown; the
+    word « phase » itself matches no mission."""
+    context = Context(phase="emergence", last_list=advisor.LIST_MISSIONS)
+    decision = decide(Turn(act, "et concrètement dans cette phase, pour les partenaires ?", context=context))
     assert decision.kind == advisor.SUGGEST
-    assert all(suggestion.mission.phase_id == "implementation" for suggestion in decision.suggestions[:1])
+    assert {suggestion.mission.phase_id for suggestion in decision.suggestions} == {"emergence"}
+    decision = decide(Turn(act, "et qu'est-ce qu'on fait à ce stade ?", context=context))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "emergence"
 
 
 def test_next_after_a_phase_chosen_from_the_overview_is_the_next_phase(decide):
