@@ -44,11 +44,12 @@ _STAGE_WORDS = {
     "implementation": (
         "realis", "concret", "en cours", "deroul", "oeuvre", "mis en place", "met en place", "mettre en place",
         "actions lancees", "actions sont lancees", "operationnel", "deploi", "on avance", "ca avance",
-        "en route", "en marche", "on agit",
+        "en route", "en marche", "on agit", "dans les actions", "dans l action", "en pleine action",
     ),
     "sustainability": (
         "durer", "perenn", "fin du", "se termine", "termin", "s acheve", "bilan", "apres le projet",
         "la suite", "renouvel", "depuis des annees", "plusieurs annees", "ans que", "s essouffl", "fin des",
+        "finit", "prend fin", "s arrete",
     ),
 }  # fmt: skip
 _STAGE_PHRASES = sorted(
@@ -59,7 +60,10 @@ _PARTNER_KINDS = (
     "region", "association", "asso", "petr", "pays", "parc", "chambre", "entreprise", "etat", "prefecture",
     "syndicat", "office", "etablissement", "partenaire", "structure", "service", "collectivite", "acteur",
     "elu", "gal", "caf", "universite", "lycee", "ecole", "cooperative", "federation", "reseau", "club",
+    "comcom", "cdc",
 )  # fmt: skip
+# Short names that are a kind of partner only as whole words (« cc » in « cc d'à côté »).
+_PARTNER_WORDS = {"cc": "comcom"}
 _NUMBER_WORDS = {
     "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10,
     "douze": 12, "quinze": 15, "vingt": 20, "dizaine": 10, "douzaine": 12, "quinzaine": 15, "vingtaine": 20,
@@ -139,9 +143,13 @@ def is_vague(text: str) -> bool:
 
 
 def read_partners(text: str) -> Optional[Partners]:
-    """Kinds and number of partners named in an answer, or ``None`` if it names neither."""
-    words = fold(text).split()
-    found = (next((kind for kind in _PARTNER_KINDS if word.startswith(kind)), None) for word in words)
+    """Kinds and number of partners named in an answer, or ``None`` if it names neither.
+    Elisions are opened (« l'office de tourisme ») and « com com » is one word."""
+    words = plain(text).replace("com com", "comcom").split()
+    found = (
+        _PARTNER_WORDS.get(word) or next((kind for kind in _PARTNER_KINDS if word.startswith(kind)), None)
+        for word in words
+    )
     kinds = tuple(dict.fromkeys(kind for kind in found if kind))
     numbers = [int(word) for word in words if re.fullmatch(r"\d{1,3}", word)]
     numbers += [_NUMBER_WORDS[word] for word in words if word in _NUMBER_WORDS]

@@ -33,6 +33,8 @@ def test_read_origin(text, origin):
         ("2 intercommunalités", 2, "interco"),
         ("une dizaine de partenaires", 10, "partenaire"),
         ("le département, la région et des associations", 3, "departement"),
+        ("une com com et l'office de tourisme", 2, "office"),
+        ("la cc et le PETR", 2, "comcom"),
     ],
 )
 def test_read_partners(text, count, kind):
@@ -144,6 +146,8 @@ def test_each_step_carries_the_title_phase_and_first_step_of_its_mission(kb, pha
         ("rien n'a commencé, je découvre le dossier", "prerequisites"),
         ("les actions sont lancées, on avance bien", "implementation"),
         ("ça tourne depuis des années mais ça s'essouffle", "sustainability"),
+        ("on est en plein dans les actions", "implementation"),
+        ("le programme finit dans six mois", "sustainability"),
     ],
 )
 def test_read_stage_finds_the_phase_an_answer_describes(text, phase_id):
