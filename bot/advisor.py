@@ -236,7 +236,9 @@ class Advisor:
         follow_up = self._aspect_of_mission(turn, exclude=(HOW,))
         if follow_up is not None:
             return follow_up
-        if self._size(turn.text) >= CONTENT_TERMS:
+        # Counted in search terms, « ya deux partenaires qui se détestent, help » says little
+        # (the synonym « se détestent » is not a term): the base's confidence decides.
+        if self._size(turn.text) >= 1:
             hits = self.kb.find_missions(turn.text, limit=8)
             if hits and _best(hits) >= CONFIDENT:
                 return self._suggest(hits)

@@ -261,6 +261,14 @@ def test_an_aspect_of_the_mission_discussed_read_as_a_question_on_the_assistant_
     )
 
 
+def test_a_call_for_help_that_tells_a_situation_gets_advice_on_it(decide):
+    """« help » reads as a question on the assistant; the situation told by a synonym
+    (« se détestent ») is what the officer needs help with."""
+    decision = decide(Turn(advisor.CAPABILITIES, "ya deux partenaires qui se detestent, help"))
+    assert decision.kind == advisor.SUGGEST and first(decision) == "manage_conflicts"
+    assert decide(Turn(advisor.CAPABILITIES, "tu peux m'aider sur quoi ?")).kind == advisor.SHOW_CAPABILITIES
+
+
 @pytest.mark.parametrize(
     ("words", "index"),
     [("la sixième", 5), ("la onzième", 10), ("la 11", 10), ("la 7e", 6), ("la 12", 11), ("la dernière", -1)],
