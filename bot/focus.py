@@ -7,8 +7,8 @@ whole message would lead with the topic they set aside. The message is cut into 
 weight:
 
 - a clause that sets a topic aside (« pas de souci de … », « aucun problème », « ce n'est
-  pas ça », « c'est réglé », « on a déjà … ») weighs nothing, as does a bare greeting or
-  thanks;
+  pas ça », « c'est réglé », « on a déjà … », « oubliez … », « laissons de côté … ») weighs
+  nothing, as does a bare greeting or thanks;
 - the clause the officer points at (after « mais », « par contre », « sauf que »; after
   « ma question », « autre chose », « le vrai problème », « ce qui coince ») weighs fully,
   and the other clauses then weigh less (background).
@@ -67,6 +67,12 @@ _DISMISSALS = re.compile(
     r"|ce n est pas (?:\w+ ){1,3}qui"
     r")"
 )
+# A clause that opens by setting its topic aside: « Oubliez la question du chef de file »,
+# « laissons de côté le budget ». Its words (« la question ») do not make it the focus.
+_SET_ASIDE = re.compile(
+    r"^(?:oublie|oubliez|oublions|on oublie|laisse de cote|laissez de cote|laissons de cote|je laisse de cote|"
+    r"mettons de cote|passons sur|peu importe|ne parlons pas (?:de|du|des|d))\b"
+)
 _SMALL_TALK = re.compile(
     r"^(?:bonjour|bonsoir|salut|hello|coucou|re|hey|merci|top|super|parfait|ok|d accord|genial|cool|"
     r"question rapide|autre chose|autre question|une question|j ai une question|petite question)\b"
@@ -119,7 +125,8 @@ def _weigh(text: str) -> List[Clause]:
             folded = fold(part)
             if folded:
                 focus = bool(_FOCUS_START.match(folded) or _FOCUS_CUES.search(folded))
-                pieces.append((part.strip(" ,"), focus and not _NOT_THIS.search(folded)))
+                aside = _NOT_THIS.search(folded) or _SET_ASIDE.match(folded)
+                pieces.append((part.strip(" ,"), focus and not aside))
     if not pieces:
         return []
     # « Autre chose : … »: a cue alone points at the clause after it.
@@ -136,7 +143,7 @@ def _weigh(text: str) -> List[Clause]:
             weight = 0.0
         elif focus:
             weight = 1.0
-        elif _DISMISSALS.search(folded) and _another_clause_counts(pieces, index):
+        elif (_DISMISSALS.search(folded) or _SET_ASIDE.match(folded)) and _another_clause_counts(pieces, index):
             weight = 0.0
             if index and _SHORT_DISMISSAL.match(folded) and len(fold(pieces[index - 1][0]).split()) <= 4:
                 # « La communication, on verra plus tard » : the topic set aside is the clause before.
@@ -152,7 +159,10 @@ def _weigh(text: str) -> List[Clause]:
 def _another_clause_counts(pieces: List[Tuple[str, bool]], index: int) -> bool:
     """A dismissal only drops its clause when the message says something else too."""
     return any(
-        other != index and not _small_talk(part) and not _DISMISSALS.search(fold(part))
+        other != index
+        and not _small_talk(part)
+        and not _DISMISSALS.search(fold(part))
+        and not _SET_ASIDE.match(fold(part))
         for other, (part, _focus) in enumerate(pieces)
     )
 

@@ -32,6 +32,8 @@ def first(decision):
         ("Ce n'est pas le budget qui coince, c'est la gouvernance", "gouvernance", "budget"),
         ("Je ne parle pas des financements, je voudrais savoir qui pilote", "pilote", "financements"),
         ("Le bilan ne m'intéresse pas pour l'instant ; comment animer le comité ?", "comité", "bilan"),
+        ("Oubliez la question du chef de file, c'est réglé. Comment rapprocher les équipes ?", "équipes", "chef"),
+        ("Laissons de côté le budget : comment mobiliser les habitants ?", "habitants", "budget"),
     ],
 )
 def test_the_point_of_a_message_is_kept_and_the_topic_set_aside_dropped(text, kept, dropped):
