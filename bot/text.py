@@ -36,6 +36,12 @@ SHORTHANDS = {
     "rdv": "rendez-vous", "reu": "reunion", "reus": "reunions", "tjs": "toujours", "tjrs": "toujours",
     "tps": "temps", "tt": "tout", "ts": "tous", "ttes": "toutes", "partenair": "partenaire",
     "partenairs": "partenaires", "financemts": "financements", "com-com": "communaute de communes",
+    "subv": "subvention", "subvs": "subventions", "dept": "departement", "depts": "departements",
+    "aap": "appel a projets", "info": "information", "infos": "informations", "orga": "organisation",
+    "gouv": "gouvernance", "anim": "animation", "inge": "ingenierie", "techos": "techniciens",
+    "prez": "president", "presidt": "president", "vp": "vice president", "eval": "evaluation",
+    "strat": "strategie", "conv": "convention", "delib": "deliberation", "delibs": "deliberations",
+    "mutu": "mutualisation", "ptet": "peut etre", "pdt": "pendant", "avc": "avec", "ac": "avec",
 }  # fmt: skip
 # Snowball's French stemmer; with PyStemmer installed (requirements.txt) snowballstemmer hands
 # out its C implementation: the same stems (checked on the 238,000 forms of the lemma tables),

@@ -99,6 +99,8 @@ def test_lemmas_from_tables(word, expected):
         ("leurs dispos", "leurs disponibilités"),
         ("jpilote ds mm temps", "je pilote dans même temps"),
         ("un pb de coop", "un problème de coopération"),
+        ("pas de subv, le prez veut une delib", "pas de subvention, le président veut une délibération"),
+        ("l'orga de la gouv entre techos", "l'organisation de la gouvernance entre techniciens"),
     ],
 )
 def test_analyzer_reads_chat_shorthand_as_the_words_it_stands_for(analyzer, typed, meant):
