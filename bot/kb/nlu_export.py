@@ -3,7 +3,7 @@ content, so the entity recogniser and the knowledge base never drift apart.
 
 - ``phase``: the phases' labels and aliases, mapped to the phase id;
 - ``theme``: the missions' keywords, mapped to the mission id (a keyword shared by two
-  missions is left out: it names no single theme).
+  missions, or found in another mission's title, is left out: it names no single theme).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List
 
 from bot.kb.content import Content
-from bot.text import strip_accents
+from bot.text import plain, strip_accents
 
 LOOKUP_PATH = Path(__file__).resolve().parents[2] / "data" / "nlu" / "lookups.yml"
 HEADER = "# Généré par « python -m bot.kb export-nlu » depuis knowledge/ : ne pas modifier."
@@ -45,10 +45,15 @@ def _phase_names(content: Content) -> Dict[str, List[str]]:
 
 
 def _theme_names(content: Content) -> Dict[str, List[str]]:
+    """Each mission's keywords that name it alone: a keyword of two missions, or one that is in
+    another mission's title (« ingénierie », a keyword of the partnerships, is in « Organiser
+    le qui fait quoi et l'ingénierie »), names no single theme."""
     owners: Dict[str, set] = defaultdict(set)
+    titles = {mission.id: f" {plain(mission.title)} " for mission in content.missions}
     for mission in content.missions:
         for name in _variants(mission.keywords):
             owners[name].add(mission.id)
+            owners[name].update(other for other, title in titles.items() if f" {plain(name)} " in title)
     themes: Dict[str, List[str]] = {}
     for mission in content.missions:
         names = [name for name in _variants(mission.keywords) if owners[name] == {mission.id}]

@@ -125,6 +125,14 @@ def test_lookup_tables_are_generated_from_the_content(content):
     ), "data/nlu/lookups.yml ne correspond plus à knowledge/phases.yml : lancez « python -m bot.kb export-nlu »"
 
 
+def test_a_keyword_in_another_missions_title_names_no_theme(content):
+    """« ingénierie » is a keyword of the partnerships and a word of « Organiser le « qui fait
+    quoi » et l'ingénierie »: the NLU must not tag it as the partnerships' theme."""
+    lookups = yaml.safe_load(render_nlu_lookups(content))["nlu"]
+    themes = {block["synonym"]: block["examples"] for block in lookups if "synonym" in block}
+    assert "ingénierie" not in themes["build_partnerships"] and "ingenierie" not in themes["build_partnerships"]
+
+
 ANNOTATED = re.compile(r"\[([^\]]+)\]\{([^}]*)\}")
 
 
