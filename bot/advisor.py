@@ -112,7 +112,8 @@ _PHASE_NOUNS = ("phase", "phases")
 # A question on the whole course: several phases or steps, not « dans quelle phase … ? ».
 _OVERVIEW = re.compile(
     r"\b(?:(?:les|des|ses|quelles|differentes|grandes|principales|quatre) (?:grandes |differentes |principales )?"
-    r"(?:phases|etapes)|cheminement|chronologie|"
+    r"(?:phases|etapes)|cheminement|chronologie|grandes lignes|vue d ensemble|de a a z|cycle de vie|"
+    r"du debut (?:a|jusqu a) la fin|"
     r"(?:deroule|deroulement|parcours) (?:type|general|global|complet|habituel|classique|d ensemble))\b"
 )
 # « Par où commencer ? », « on commence par quoi ? »: where the course starts.
@@ -337,6 +338,15 @@ class Advisor:
                 if self._talks_of_phases(turn.text):
                     return Decision(FOLLOW_UP, mission=mission, aspect=WHEN)
                 return Decision(SHOW_MISSION, mission=mission) if turn.act == PHASE else self._suggest(hits)
+            if (
+                hits
+                and _best(hits) >= WEAK
+                and not self._talks_of_phases(turn.text)
+                and not _START.search(plain(turn.text))
+            ):
+                # « projet coop qui part dans ts les sens, comment je coordonne tt ça » says no
+                # word of phases or steps: a situation the NLU misread, not the overview.
+                return self._suggest(hits)
         if self._off_the_job(turn.text):
             # « Quelle est la capitale de l'Australie ? » read as a question on the phases.
             return Decision(REFUSE)

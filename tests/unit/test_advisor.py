@@ -192,6 +192,18 @@ def test_the_grand_phases_are_the_overview_whatever_else_the_words_match(decide)
     assert decision.kind == advisor.SHOW_PHASES
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("projet coop qui part dans ts les sens, comment je coordonne tt ca", advisor.SUGGEST),
+        ("Comment ça se passe une coopération, dans les grandes lignes ?", advisor.SHOW_PHASES),
+        ("Par quoi on commence et par quoi on finit, dans une coopération ?", advisor.SHOW_PHASES),
+    ],
+)
+def test_a_situation_read_as_phases_gets_advice_and_the_course_asked_gets_the_phases(decide, text, kind):
+    assert decide(Turn(advisor.PHASES, text)).kind == kind
+
+
 def test_a_question_on_something_else_read_as_phases_is_refused(decide):
     assert decide(Turn(advisor.PHASES, "Quelle est la capitale de l'Australie ?")).kind == advisor.REFUSE
     assert decide(Turn(advisor.PHASES, "il y a combien d'étapes ?")).kind == advisor.SHOW_PHASES
