@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
+import yaml
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.advisor import RELEVANCE_KEY
+from bot.advisor import OFF_TOPIC_WHEN_SURE, RELEVANCE_KEY
 from bot.kb.content import DEFAULT_CONTENT_DIR
 from components.relevance import RelevanceClassifier, digest, work_examples
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 WORK = [
     "personne ne veut être chef de file de la coopération",
     "les élus des deux communautés de communes ne se parlent plus",
@@ -98,3 +102,27 @@ def test_the_content_digest_follows_the_examples(tmp_path):
     assert len(after) == len(before) and digest(after) != digest(before)
     assert RelevanceClassifier.get_default_config()["content_digest"] == digest(work_examples(str(DEFAULT_CONTENT_DIR)))
     assert work_examples(str(tmp_path / "missing")) == []
+
+
+def test_the_real_filter_keeps_short_questions_on_the_work_and_refuses_traps(storage):
+    """Trained as `make model` trains it (the NLU data, config.yml, the content): short
+    questions on the work stay above the refusal bound of a sure NLU (0.3), and questions on
+    something else that share a word of the work stay below it."""
+    config = next(
+        step
+        for step in yaml.safe_load((REPO_ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
+        if step["name"].endswith("RelevanceClassifier")
+    )
+    config = {**CONFIG, "ignored_intents": config["ignored_intents"], "content_dir": str(DEFAULT_CONTENT_DIR)}
+    component = trained(storage, load_data(str(REPO_ROOT / "data" / "nlu")), config)
+    for text in (
+        "quelle gouvernance choisir ?",
+        "Comment construire une gouvernance ?",
+        "comment trouver un chef de file ?",
+    ):
+        assert relevance(component, text) > OFF_TOPIC_WHEN_SURE, text
+    for text in (
+        "Comment dresser mon chiot pour qu'il ne tire plus en laisse ?",
+        "Quelle gouvernance pour le conseil d'administration de ma SARL ?",
+    ):
+        assert relevance(component, text) < OFF_TOPIC_WHEN_SURE, text
