@@ -288,7 +288,9 @@ class Advisor:
             if hits and _best(hits) >= CONFIDENT and (mission is None or hits[0].mission.id != mission.id):
                 return self._suggest(hits)
         if mission is not None:
-            return Decision(FOLLOW_UP, mission=mission, aspect=turn.act)
+            # « et les pièges ? » read as « et ensuite ? »: the one aspect the words name wins.
+            named = _named_aspect(turn.text)
+            return Decision(FOLLOW_UP, mission=mission, aspect=named or turn.act)
         if self._words(turn.text) >= 2:
             return self._content(turn)
         first = self._first_phase(turn.text)
@@ -609,6 +611,17 @@ def _aspect(text: str) -> Optional[str]:
         if any(f" {word} " in folded for word in words):
             return aspect
     return None
+
+
+def _named_aspect(text: str) -> Optional[str]:
+    """The aspect a follow-up names, when it names exactly one (« et les pièges ? »); ``None``
+    when it names none or several (« pourquoi faut-il éviter ça ? »). « Comment », « on fait
+    quoi » name no aspect of their own: « et on fait quoi une fois que c'est fait ? » is next."""
+    folded = f" {plain(text)} "
+    named = [
+        aspect for aspect, words in _ASPECT_WORDS if aspect != HOW and any(f" {word} " in folded for word in words)
+    ]
+    return named[0] if len(named) == 1 else None
 
 
 def _is_phase_rank(text: str) -> bool:

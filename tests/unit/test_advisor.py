@@ -275,6 +275,20 @@ def test_an_aspect_of_the_mission_discussed_read_as_a_question_on_the_assistant_
     )
 
 
+@pytest.mark.parametrize(
+    ("act", "text", "aspect"),
+    [
+        (advisor.NEXT, "et les pièges ?", advisor.PITFALLS),
+        (advisor.PITFALLS, "pourquoi faudrait-il commencer par là ?", advisor.WHY),
+        (advisor.NEXT, "ok, et on fait quoi une fois que c'est fait ?", advisor.NEXT),
+        (advisor.WHY, "pourquoi faut-il éviter ça ?", advisor.WHY),
+    ],
+)
+def test_the_one_aspect_a_follow_up_names_beats_the_nlu_reading(decide, act, text, aspect):
+    decision = decide(Turn(act, text, context=Context(current_mission="identify_lead_partner")))
+    assert (decision.kind, decision.aspect) == (advisor.FOLLOW_UP, aspect)
+
+
 def test_a_call_for_help_that_tells_a_situation_gets_advice_on_it(decide):
     """« help » reads as a question on the assistant; the situation told by a synonym
     (« se détestent ») is what the officer needs help with."""
