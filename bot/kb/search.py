@@ -146,7 +146,12 @@ class SearchIndex:
     def weighted_terms(self, text: str, context: str = "") -> Dict[str, float]:
         """The query's terms, each with the weight of the clause it comes from (bot.focus):
         a topic set aside counts for nothing, background less than the point made; terms of
-        the ``context`` count for CONTEXT_WEIGHT unless the message itself has them."""
+        the ``context`` count for CONTEXT_WEIGHT unless the message itself has them.
+
+        A synonym stands for the map's words it is given (« comité de pilotage » → « instances
+        de décision gouvernance »): those count for as much as √n words, not n, unless the
+        officer wrote them too. Otherwise the setting of a situation outweighed its point:
+        « deux maires se disputent en comité de pilotage » led with the governance."""
         parts = [(clause.text, clause.weight) for clause in clauses(text)]
         if context:
             parts.append((context, CONTEXT_WEIGHT))
@@ -154,8 +159,18 @@ class SearchIndex:
         for part, weight in parts:
             if weight <= 0:
                 continue
-            for term in self.query_terms(part):
-                weights[term] = max(weights.get(term, 0.0), weight)
+            own = set()
+            for candidates in self._analyzer.term_variants(part):
+                term = self._resolve(tuple(candidates))
+                if term:
+                    own.add(term)
+                    weights[term] = max(weights.get(term, 0.0), weight)
+            for meaning in self._meanings(part):
+                terms = self._terms_of_meaning(meaning)
+                share = weight / math.sqrt(len(terms)) if terms else 0.0
+                for term in terms:
+                    if term not in own:
+                        weights[term] = max(weights.get(term, 0.0), share)
         return weights
 
     def search(self, text: str, limit: int = 5, phase_id: Optional[str] = None, context: str = "") -> List[SearchHit]:

@@ -114,6 +114,11 @@ def test_search_uses_synonyms(kb, text, expected):
     assert expected in top_ids(kb, text)
 
 
+def test_a_synonym_of_several_words_does_not_outweigh_the_point_of_the_message(kb):
+    """« comité de pilotage » stands for three words of the map: the setting, not the point."""
+    assert top_ids(kb, "deux maires se disputent en comité de pilotage")[0] == "manage_conflicts"
+
+
 def test_a_synonym_is_found_in_the_plural(kb):
     """« thune » and « com » are synonyms: « des thunes » and « les coms » are too; « thuner »
     is not."""
