@@ -46,6 +46,8 @@ _FOCUS_CUES = re.compile(
     r"c est (?:surtout|plutot|juste|seulement|vraiment|celle|celui|ceux|celles|cote) |"
     r"je (?:voudrais|veux|voulais|souhaite|aimerais) (?:savoir|comprendre)|ce que je (?:veux|voudrais) savoir|"
     r"la (?:vraie )?question|en vrai|la tout de suite|dans l immediat|"
+    r"ce que je (?:maitrise mal|ne maitrise pas|ne sais pas faire|sais mal faire)|ce qui me manque|"
+    r"la ou (?:je|on) (?:coince|bloque|galere|peche)|mon point faible|"
     r"qui (?:coince|bloque|pose (?:probleme|souci)|cloche|manque)\b)"
 )
 _PROBLEM_WORDS = (
@@ -84,13 +86,22 @@ _SHORT_DISMISSAL = re.compile(
     r"^(?:on verra (?:plus tard|apres|ca plus tard|ca apres)|(?:ca|cela) (?:peut attendre|attendra|viendra apres)|"
     r"(?:c est )?(?:deja )?(?:regle|boucle|fait|acquis|ok)|pas pour (?:l instant|le moment|maintenant)|on l a deja)$"
 )
+# « Le projet n'est pas imposé, ce n'est pas ça » : a dismissal that points back at the clause
+# before, however long it is (up to BACK_DISMISSED_WORDS words).
+_BACK_DISMISSAL = re.compile(r"^(?:ce n est pas|c est pas) (?:ca|cela|le sujet|le probleme|la question)$")
+BACK_DISMISSED_WORDS = 10
+# « Le plan d'action est clair, les objectifs aussi » : a clause that only adds « … aussi » to a
+# dismissal is set aside with it.
+_ALSO = re.compile(r"^(?:et )?(?:\w+ ){1,4}(?:aussi|egalement|non plus)$")
 SMALL_TALK_WORDS = 6  # a greeting or thanks longer than this says something else too
 _CUE_ONLY = re.compile(
     r"^(?:(?:bon|alors|bref|du coup|en vrai|sinon|la|maintenant) )*"
     r"(?:question rapide|autre chose|autre question|une question|ma (?:vraie )?question|petite question|"
     r"mais|par contre|en revanche|sauf que|cependant|pourtant|au contraire|en fait|le hic|"
     r"(?:le|mon|notre) (?:vrai |seul |principal |gros )?(?:probleme|souci|blocage|sujet)|"
-    r"ce qui (?:manque|coince|bloque|pose (?:probleme|souci)|cloche)(?: maintenant)?)"
+    r"ce qui (?:manque|coince|bloque|pose (?:probleme|souci)|cloche)(?: maintenant)?|"
+    r"ce que je (?:maitrise mal|ne maitrise pas|ne sais pas faire|sais mal faire)|ce qui me manque|"
+    r"la ou (?:je|on) (?:coince|bloque|galere|peche)|mon point faible)"
     r"(?: c est| c est que| ce serait| est)?$"
 )
 
@@ -145,9 +156,17 @@ def _weigh(text: str) -> List[Clause]:
             weight = 1.0
         elif (_DISMISSALS.search(folded) or _SET_ASIDE.match(folded)) and _another_clause_counts(pieces, index):
             weight = 0.0
-            if index and _SHORT_DISMISSAL.match(folded) and len(fold(pieces[index - 1][0]).split()) <= 4:
+            before = len(fold(pieces[index - 1][0]).split()) if index else 0
+            if index and (
+                (_SHORT_DISMISSAL.match(folded) and before <= 4)
+                or (_BACK_DISMISSAL.match(folded) and before <= BACK_DISMISSED_WORDS)
+            ):
                 # « La communication, on verra plus tard » : the topic set aside is the clause before.
                 weighted[index - 1] = Clause(weighted[index - 1].text, 0.0)
+        elif (
+            index and weighted[index - 1].weight == 0 and _ALSO.match(folded) and not _small_talk(pieces[index - 1][0])
+        ):
+            weight = 0.0  # « … est clair, les objectifs aussi »
         else:
             weight = BACKGROUND if focused else 1.0
         weighted.append(Clause(part, weight))

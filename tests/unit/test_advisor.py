@@ -34,6 +34,8 @@ def first(decision):
         ("Le bilan ne m'intéresse pas pour l'instant ; comment animer le comité ?", "comité", "bilan"),
         ("Oubliez la question du chef de file, c'est réglé. Comment rapprocher les équipes ?", "équipes", "chef"),
         ("Laissons de côté le budget : comment mobiliser les habitants ?", "habitants", "budget"),
+        ("Le plan d'action est clair, les objectifs aussi. Ce qui manque, c'est l'argent", "argent", "objectifs"),
+        ("Le projet n'est pas imposé, ce n'est pas ça. On a du mal à savoir qui inviter", "inviter", "imposé"),
     ],
 )
 def test_the_point_of_a_message_is_kept_and_the_topic_set_aside_dropped(text, kept, dropped):
@@ -45,6 +47,11 @@ def test_the_background_of_a_message_is_kept_for_the_classifier():
     text = "J'ai sept actions portées par des structures différentes. Mais je découvre les retards trop tard"
     assert [clause.weight for clause in clauses(text)] == [0.5, 1.0]
     assert "sept actions" in kept_text(text) and "retards" in kept_text(text)
+
+
+def test_what_the_officer_says_they_master_badly_is_the_point():
+    text = "Je connais très bien le territoire. Ce que je maîtrise mal, c'est la gestion des désaccords"
+    assert [clause.weight for clause in clauses(text)] == [0.5, 0.0, 1.0]
 
 
 def test_a_problem_stated_with_a_negation_is_not_set_aside():
