@@ -266,6 +266,12 @@ class Advisor:
         if noun == "phase" or (noun != "mission" and context.last_list == LIST_PHASES):
             phases = self.kb.list_phases(include_transversal=noun != "phase")
             phase = _item(phases, index)
+            if phase is None and noun != "phase" and context.last_missions:
+                # « la sixième » after a phase chosen from the overview: there is no sixth
+                # phase, but the phase shown lists its missions.
+                chosen = _item(list(context.last_missions), index)
+                mission = self.kb.get_mission(chosen) if chosen else None
+                return Decision(SHOW_MISSION, mission=mission) if mission else Decision(NO_OPTION)
             # « la 2 » then « et la 4 ? »: the officer is going through the phases.
             return Decision(SHOW_PHASE, phase=phase, rank=phases.index(phase) + 1) if phase else Decision(NO_OPTION)
         mission = self.kb.get_mission(context.current_mission) if context.current_mission else None

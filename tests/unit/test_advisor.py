@@ -169,6 +169,16 @@ def test_this_phase_means_the_phase_just_shown(decide, act):
     assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "emergence"
 
 
+def test_a_rank_beyond_the_phases_after_a_phase_chosen_from_the_overview_is_one_of_its_missions(decide):
+    missions = ("know_history", "know_territories", "know_stakeholders", "know_previous_projects",
+                "understand_cooperation_nature", "grasp_complexity")  # fmt: skip
+    context = Context(phase="prerequisites", last_list=advisor.LIST_PHASES, last_missions=missions)
+    decision = decide(Turn(advisor.CHOOSE, "la sixième", rank="sixième", context=context))
+    assert decision.kind == advisor.SHOW_MISSION and decision.mission.id == "grasp_complexity"
+    decision = decide(Turn(advisor.CHOOSE, "et la 3 ?", rank="3", context=context))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "implementation"
+
+
 def test_next_after_a_phase_chosen_from_the_overview_is_the_next_phase(decide):
     context = Context(phase="prerequisites", last_list=advisor.LIST_PHASES)
     decision = decide(Turn(advisor.NEXT, "ok, et la suivante ?", context=context))
