@@ -136,6 +136,8 @@ _WHAT_NOW = re.compile(
     r"a ce stade|a ce moment|a cette etape|dans cette etape|(?:quelle|quel) (?:phase|etape|stade)|"
     r"par (?:ou|quoi) (?:je |on )?(?:commence|demarre)|(?:je|on) m y prends? comment|comment (?:je|on) m y prends?)"
 )
+# « On est dans quelle phase ? »: the stage the message tells is the answer, whatever else it says.
+_WHICH_PHASE = re.compile(r"\b(?:quelle|quel) (?:phase|etape|stade)\b")
 # A stage the officer has finished: the next phase is the one asked about.
 _DONE = re.compile(r"\b(?:fini|finie|termine|terminee|acheve|achevee|boucle|bouclee|clos|close)\b")
 _STEP_NOUNS = ("etape", "etapes")
@@ -479,7 +481,9 @@ class Advisor:
         mes missions ? », « avant de se lancer, on regarde quoi ? ». A stage finished (« on a
         fini la réalisation, et maintenant ? ») asks for the next phase. « On est en mise en
         œuvre et les partenaires décrochent, que faire ? » is a situation: the message without
-        the stage and the question still matches a mission."""
+        the stage and the question still matches a mission — unless the officer asks which
+        phase they are in (« on réunit les partenaires pour faire naître un projet : on est
+        dans quelle phase ? »)."""
         folded = plain(text)
         if not _WHAT_NOW.search(folded):
             return None
@@ -487,10 +491,11 @@ class Advisor:
         if match is None:
             return None
         words = folded.split()
-        rest = _WHAT_NOW.sub(" ", " ".join(words[: match.start] + words[match.end :]))
-        hits = self.kb.find_missions(rest, limit=1)
-        if hits and hits[0].score >= WEAK:
-            return None
+        if not _WHICH_PHASE.search(folded):
+            rest = _WHAT_NOW.sub(" ", " ".join(words[: match.start] + words[match.end :]))
+            hits = self.kb.find_missions(rest, limit=1)
+            if hits and hits[0].score >= WEAK:
+                return None
         if _DONE.search(" ".join(words[max(0, match.start - 3) : match.start])):
             return self._next_phase(match.phase.id) or match.phase
         return match.phase

@@ -392,6 +392,12 @@ def test_what_to_do_at_a_stage_told_in_the_officers_words_gets_that_phase(decide
     assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == phase_id
 
 
+def test_which_phase_am_i_in_is_answered_with_the_stage_told_whatever_else_it_says(decide):
+    text = "On réunit les partenaires pour faire naître un projet commun : on est dans quelle phase ?"
+    decision = decide(Turn(advisor.SITUATION, text))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "emergence"
+
+
 def test_a_difficulty_told_at_a_stage_is_still_a_situation(decide):
     text = "Nos actions sont lancées mais deux maires se disputent sans arrêt, que faire à ce stade ?"
     decision = decide(Turn(advisor.SITUATION, text))
