@@ -313,7 +313,12 @@ class Advisor:
     def _first_phase(self, text: str) -> Optional[Phase]:
         """« On commence par quoi ? » with no mission under discussion: the course starts with
         the first phase of the map."""
-        if self._size(text) > CONTENT_TERMS or not _START.search(plain(text)):
+        start = _START.search(plain(text))
+        if start is None:
+            return None
+        # The words of « par quoi on commence » are not what the message is about.
+        folded = plain(text)
+        if self._size(f"{folded[: start.start()]} {folded[start.end() :]}") > CONTENT_TERMS:
             return None
         phases = self.kb.list_phases(include_transversal=False)
         return phases[0] if phases else None

@@ -338,6 +338,8 @@ def test_where_to_start_with_no_mission_discussed_is_the_first_phase(decide, act
     on_a_mission = decide(Turn(act, "on commence par quoi ?", context=Context(current_mission="find_funding")))
     assert on_a_mission.kind != advisor.SHOW_PHASE and first(on_a_mission) == "find_funding"
     assert first(decide(Turn(act, "par où commencer pour trouver des financements ?"))) == "find_funding"
+    arriving = decide(Turn(act, "et concrètement, par quoi on commence quand on arrive sur un poste comme ça ?"))
+    assert (arriving.kind, arriving.phase.id) == (advisor.SHOW_PHASE, "prerequisites")
 
 
 @pytest.mark.parametrize("act", [advisor.PHASES, advisor.SITUATION, advisor.FALLBACK, advisor.MISSION])
