@@ -313,11 +313,11 @@ class Advisor:
     def _first_phase(self, text: str) -> Optional[Phase]:
         """« On commence par quoi ? » with no mission under discussion: the course starts with
         the first phase of the map."""
-        start = _START.search(plain(text))
+        folded = plain(text)
+        start = _START.search(folded)
         if start is None:
             return None
         # The words of « par quoi on commence » are not what the message is about.
-        folded = plain(text)
         if self._size(f"{folded[: start.start()]} {folded[start.end() :]}") > CONTENT_TERMS:
             return None
         phases = self.kb.list_phases(include_transversal=False)
@@ -622,22 +622,22 @@ _ASPECT_WORDS = (
 
 
 def _aspect(text: str) -> Optional[str]:
-    folded = f" {plain(text)} "
-    for aspect, words in _ASPECT_WORDS:
-        if any(f" {word} " in folded for word in words):
-            return aspect
-    return None
+    named = _aspects(text)
+    return named[0] if named else None
 
 
 def _named_aspect(text: str) -> Optional[str]:
     """The aspect a follow-up names, when it names exactly one (« et les pièges ? »); ``None``
     when it names none or several (« pourquoi faut-il éviter ça ? »). « Comment », « on fait
     quoi » name no aspect of their own: « et on fait quoi une fois que c'est fait ? » is next."""
-    folded = f" {plain(text)} "
-    named = [
-        aspect for aspect, words in _ASPECT_WORDS if aspect != HOW and any(f" {word} " in folded for word in words)
-    ]
+    named = [aspect for aspect in _aspects(text) if aspect != HOW]
     return named[0] if len(named) == 1 else None
+
+
+def _aspects(text: str) -> List[str]:
+    """The aspects whose words a message has, in the order of _ASPECT_WORDS."""
+    folded = f" {plain(text)} "
+    return [aspect for aspect, words in _ASPECT_WORDS if any(f" {word} " in folded for word in words)]
 
 
 def _is_phase_rank(text: str) -> bool:

@@ -107,16 +107,21 @@ class SearchIndex:
 
     def query_terms(self, text: str) -> List[str]:
         """The known index terms a question maps to, after synonyms, typos and elisions."""
-        terms: List[str] = []
+        return list(self._term_shares(text))
+
+    def _term_shares(self, text: str) -> Dict[str, float]:
+        """Each query term with its share of a word: 1 for the officer's own words; a synonym
+        that stands for n words of the map gives each 1/√n, unless the officer wrote it too."""
+        shares: Dict[str, float] = {}
         for candidates in self._analyzer.term_variants(text):
             term = self._resolve(tuple(candidates))
-            if term and term not in terms:
-                terms.append(term)
+            if term:
+                shares[term] = 1.0
         for meaning in self._meanings(text):
-            for term in self._terms_of_meaning(meaning):
-                if term not in terms:
-                    terms.append(term)
-        return terms
+            terms = self._terms_of_meaning(meaning)
+            for term in terms:
+                shares[term] = max(shares.get(term, 0.0), 1.0 / math.sqrt(len(terms)))
+        return shares
 
     def content_terms(self, text: str, ignore: Collection[str] = ()) -> List[str]:
         """The known terms of a text, clause by clause, leaving out the words in ``ignore``
@@ -159,18 +164,8 @@ class SearchIndex:
         for part, weight in parts:
             if weight <= 0:
                 continue
-            own = set()
-            for candidates in self._analyzer.term_variants(part):
-                term = self._resolve(tuple(candidates))
-                if term:
-                    own.add(term)
-                    weights[term] = max(weights.get(term, 0.0), weight)
-            for meaning in self._meanings(part):
-                terms = self._terms_of_meaning(meaning)
-                share = weight / math.sqrt(len(terms)) if terms else 0.0
-                for term in terms:
-                    if term not in own:
-                        weights[term] = max(weights.get(term, 0.0), share)
+            for term, share in self._term_shares(part).items():
+                weights[term] = max(weights.get(term, 0.0), weight * share)
         return weights
 
     def search(self, text: str, limit: int = 5, phase_id: Optional[str] = None, context: str = "") -> List[SearchHit]:
