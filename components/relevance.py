@@ -14,13 +14,13 @@ outside the work. Trainers improve it as they improve the NLU: a sentence annota
 The knowledge content (knowledge/) holds more of the work's own words than the NLU data: the
 missions' titles, map labels, competences, keywords, situations and officers' questions are
 examples of the work too (AUC 0.995 → 0.999 on the spent sets' messages, BENCHMARKS.md).
-Their digest is part of the component's configuration, so that Rasa, whose cache keys on it,
-retrains the filter when they change.
+The content's digest (bot.kb.content.content_digest, the files' bytes, not parsed) is part of
+the component's configuration, so that Rasa, whose cache keys on it, retrains the filter when
+the content changes; the content itself is read only to train.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -36,7 +36,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.advisor import RELEVANCE_KEY
-from bot.kb.content import DEFAULT_CONTENT_DIR, ContentError, load_content
+from bot.kb.content import DEFAULT_CONTENT_DIR, ContentError, content_digest, load_content
 from bot.names import OUT_OF_SCOPE_INTENT
 from bot.text import fold
 from bot.textmodel import LinearTextModel
@@ -61,8 +61,8 @@ class RelevanceClassifier(GraphComponent):
             # The missions' own words in this content directory are examples of the work;
             # None leaves them out.
             "content_dir": str(DEFAULT_CONTENT_DIR),
-            # Filled in from the content: changes when those examples change.
-            "content_digest": digest(work_examples(str(DEFAULT_CONTENT_DIR))),
+            # Filled in from the content's files: changes when they change.
+            "content_digest": content_digest(DEFAULT_CONTENT_DIR),
         }
 
     def __init__(
@@ -164,10 +164,6 @@ def work_examples(content_dir: Optional[str]) -> List[str]:
         )
         if text
     ]
-
-
-def digest(texts: List[str]) -> str:
-    return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:16]
 
 
 def relevance(model: LinearTextModel, text: str) -> float:

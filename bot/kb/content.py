@@ -108,10 +108,7 @@ def load_content(content_dir: Path = DEFAULT_CONTENT_DIR) -> Content:
     synonyms_path = content_dir / "synonymes.yml"
     diagnostic_path = content_dir / "diagnostic.yml"
     mission_paths = sorted((content_dir / "missions").glob("*.yml"))
-    digest = hashlib.sha256()
-    for path in [phases_path, synonyms_path, diagnostic_path, *mission_paths]:
-        if path.exists():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest = content_digest(content_dir)
 
     phases = _read_phases(phases_path)
     phase_ids = {phase.id for phase in phases}
@@ -128,7 +125,19 @@ def load_content(content_dir: Path = DEFAULT_CONTENT_DIR) -> Content:
     _check_references(missions, content_dir)
     synonyms = _read_synonyms(synonyms_path) if synonyms_path.exists() else {}
     diagnostic = _read_diagnostic(diagnostic_path, {mission.id for mission in missions})
-    return Content(tuple(phases), tuple(missions), synonyms, digest.hexdigest(), diagnostic)
+    return Content(tuple(phases), tuple(missions), synonyms, digest, diagnostic)
+
+
+def content_digest(content_dir: Path = DEFAULT_CONTENT_DIR) -> str:
+    """A digest of the content files as they are on disk, without reading them as YAML: it
+    changes whenever one of them does (Content.digest; the relevance filter's configuration)."""
+    content_dir = Path(content_dir)
+    paths = [content_dir / name for name in ("phases.yml", "synonymes.yml", "diagnostic.yml")]
+    digest = hashlib.sha256()
+    for path in [*paths, *sorted((content_dir / "missions").glob("*.yml"))]:
+        if path.exists():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _read_yaml(path: Path):

@@ -15,8 +15,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.advisor import OFF_TOPIC_WHEN_SURE, RELEVANCE_KEY
-from bot.kb.content import DEFAULT_CONTENT_DIR
-from components.relevance import RelevanceClassifier, digest, work_examples
+from bot.kb.content import DEFAULT_CONTENT_DIR, content_digest
+from components.relevance import RelevanceClassifier, work_examples
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WORK = [
@@ -94,13 +94,14 @@ def test_the_content_digest_follows_the_examples(tmp_path):
     it, so that a situation edited on the console retrains the filter."""
     shutil.copytree(DEFAULT_CONTENT_DIR, tmp_path / "knowledge")
     before = work_examples(str(tmp_path / "knowledge"))
+    digest_before = content_digest(tmp_path / "knowledge")
     path = next((tmp_path / "knowledge" / "missions").glob("*.yml"))
     text = path.read_text(encoding="utf-8")
     first = before[0] if before[0] in text else next(example for example in before if example in text)
     path.write_text(text.replace(first, first + " encore", 1), encoding="utf-8")
     after = work_examples(str(tmp_path / "knowledge"))
-    assert len(after) == len(before) and digest(after) != digest(before)
-    assert RelevanceClassifier.get_default_config()["content_digest"] == digest(work_examples(str(DEFAULT_CONTENT_DIR)))
+    assert len(after) == len(before) and after != before and content_digest(tmp_path / "knowledge") != digest_before
+    assert RelevanceClassifier.get_default_config()["content_digest"] == content_digest(DEFAULT_CONTENT_DIR)
     assert work_examples(str(tmp_path / "missing")) == []
 
 
