@@ -154,7 +154,7 @@ def _weigh(text: str) -> List[Clause]:
             weight = 0.0
         elif focus:
             weight = 1.0
-        elif (_DISMISSALS.search(folded) or _SET_ASIDE.match(folded)) and _another_clause_counts(pieces, index):
+        elif _dismisses(folded) and _another_clause_counts(pieces, index):
             weight = 0.0
             before = len(fold(pieces[index - 1][0]).split()) if index else 0
             if index and (
@@ -178,12 +178,14 @@ def _weigh(text: str) -> List[Clause]:
 def _another_clause_counts(pieces: List[Tuple[str, bool]], index: int) -> bool:
     """A dismissal only drops its clause when the message says something else too."""
     return any(
-        other != index
-        and not _small_talk(part)
-        and not _DISMISSALS.search(fold(part))
-        and not _SET_ASIDE.match(fold(part))
+        other != index and not _small_talk(part) and not _dismisses(fold(part))
         for other, (part, _focus) in enumerate(pieces)
     )
+
+
+def _dismisses(folded: str) -> bool:
+    """Whether a clause sets its topic aside (« pas de souci de… », « oubliez… »)."""
+    return bool(_DISMISSALS.search(folded) or _SET_ASIDE.match(folded))
 
 
 def _small_talk(part: str) -> bool:
