@@ -113,7 +113,7 @@ _PHASE_NOUNS = ("phase", "phases")
 _OVERVIEW = re.compile(
     r"\b(?:(?:les|des|ses|quelles|differentes|grandes|principales|quatre) (?:grandes |differentes |principales )?"
     r"(?:phases|etapes)|cheminement|chronologie|grandes lignes|vue d ensemble|de a a z|cycle de vie|"
-    r"du debut (?:a|jusqu a) la fin|"
+    r"du debut (?:a|jusqu a) la fin|(?:commence|demarre) et (?:par (?:ou|quoi) )?(?:on |je )?(?:finit|termine)|"
     r"(?:deroule|deroulement|parcours) (?:type|general|global|complet|habituel|classique|d ensemble))\b"
 )
 # « Par où commencer ? », « on commence par quoi ? »: where the course starts.
@@ -140,6 +140,22 @@ _WHAT_NOW = re.compile(
 _WHICH_PHASE = re.compile(r"\b(?:quelle|quel) (?:phase|etape|stade)\b")
 # A stage the officer has finished: the next phase is the one asked about.
 _DONE = re.compile(r"\b(?:fini|finie|termine|terminee|acheve|achevee|boucle|bouclee|clos|close)\b")
+# The job itself, named: « chargée de coopération », « ce boulot », « mon poste ».
+_JOB_NAME = re.compile(
+    r"\b(?:charge(?:e|es|s)? (?:e )?de (?:mission )?(?:cooperation|coop|coope)|"
+    r"(?:ce|mon|ton|le|du|au) (?:metier|boulot|job|poste)(?! de (?!charge))"
+    r")\b"
+)
+# What the job is: « c'est quoi », « en quoi ça consiste », « je vais faire quoi ».
+_WHAT_IS = re.compile(
+    r"\b(?:c est quoi|qu est ce que c est|en quoi (?:ca )?consiste|ca consiste en quoi|consiste en quoi|"
+    r"(?:je|on) (?:vais|va|dois|doit) faire quoi|ca fait quoi|(?:que|qu est ce que) (?:fait|font)|"
+    r"(?:quel|quelle) (?:est|sera) (?:mon|son|le|la) (?:role|quotidien|mission)|"
+    r"(?:quelles|c est quoi) (?:sont )?(?:mes|ses|les) missions|"
+    r"a quoi (?:ca )?ressemble|ressemble a quoi|decri(?:s|vez|re)|present(?:e|er|ez))\b"
+)
+# Words that say nothing of what is asked: « concrètement, je vais faire quoi ? ».
+_FILLERS = re.compile(r"\b(?:concretement|exactement|vraiment|en fait|au juste|au quotidien|en gros|en vrai)\b")
 _STEP_NOUNS = ("etape", "etapes")
 _MISSION_NOUNS = ("mission", "missions", "piste", "pistes", "proposition", "option", "choix", "point")
 # The words that make a rank reference (« la deuxième phase »), not counted as content.
@@ -211,6 +227,10 @@ class Advisor:
             return chosen
         if turn.act == CHOOSE and self._words(turn.text) < CONTENT_TERMS:
             return Decision(NO_OPTION)
+        if turn.act != JOB and self._job_asked(turn.text):
+            # « je passe un entretien pour un poste de chargé de coopération : c'est quoi ce
+            # boulot ? », whatever act the NLU read.
+            return Decision(SHOW_JOB)
         stage = self._stage_asked(turn.text)
         if stage is not None:
             # « on est en plein dans la réalisation, quelles sont mes missions ? », whatever
@@ -315,8 +335,8 @@ class Advisor:
         the first phase of the map."""
         folded = plain(text)
         start = _START.search(folded)
-        if start is None:
-            return None
+        if start is None or _OVERVIEW.search(folded):
+            return None  # « par quoi on commence et par quoi on finit ? » asks for the whole course
         # The words of « par quoi on commence » are not what the message is about.
         if self._size(f"{folded[: start.start()]} {folded[start.end() :]}") > CONTENT_TERMS:
             return None
@@ -497,13 +517,33 @@ class Advisor:
             return None
         words = folded.split()
         if not _WHICH_PHASE.search(folded):
-            rest = _WHAT_NOW.sub(" ", " ".join(words[: match.start] + words[match.end :]))
+            rest = _FILLERS.sub(" ", _WHAT_NOW.sub(" ", " ".join(words[: match.start] + words[match.end :])))
             hits = self.kb.find_missions(rest, limit=1)
             if hits and hits[0].score >= WEAK:
                 return None
         if _DONE.search(" ".join(words[max(0, match.start - 3) : match.start])):
             return self._next_phase(match.phase.id) or match.phase
         return match.phase
+
+    def _job_asked(self, text: str) -> bool:
+        """A question on what the job is, asked in the officer's words, about nothing else:
+        « je commence lundi comme chargée de coopération, je vais faire quoi ? ». « En tant
+        que chargé de coopération, c'est quoi la bonne façon de gérer un conflit ? » is about
+        a mission: the message without the job's name and the question still matches one."""
+        folded = plain(text)
+        if _JOB_NAME.search(folded) is None:
+            return False
+        asked = [plain(clause.text) for clause in focus.clauses(text) if _WHAT_IS.search(plain(clause.text))]
+        if not asked:
+            return False
+
+        def strongest(part: str) -> float:
+            rest = _FILLERS.sub(" ", _WHAT_IS.sub(" ", _JOB_NAME.sub(" ", part)))
+            hits = self.kb.find_missions(rest, limit=1)
+            return hits[0].score if hits else 0.0
+
+        # The question itself says nothing else; the rest of the message tells no difficulty.
+        return strongest(asked[-1]) < WEAK and strongest(folded) < CONFIDENT
 
     def _elsewhere(self, turn: Turn, text: str, best: float) -> bool:
         """Whether a message with no word of the officer's work is about something else: the

@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Collection, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Collection, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import extractOne
@@ -93,12 +93,15 @@ class SearchIndex:
         # The longest phrases first: a phrase's words are not read again by a shorter one, so
         # « com com » (communauté de communes) is not « com » (communication). A phrase's last
         # word may take the plural (« thunes » is « thune », « les pilotes » « pilote »).
-        self._synonyms: List[Tuple[str, re.Pattern, str]] = []
+        # A phrase of several content words (« passer le relais », not « qui fait quoi ») is
+        # read through its meaning only: its own words are not search terms (_term_shares).
+        self._synonyms: List[Tuple[str, re.Pattern, str, bool]] = []
         folded_synonyms = [(fold(phrase), meaning) for phrase, meaning in rows.synonyms]
         for folded, meaning in sorted(folded_synonyms, key=lambda pair: -len(pair[0])):
             words = _WORD.findall(folded)
             if words:
-                self._synonyms.append((words[0], re.compile(rf"\b{re.escape(folded)}[sx]?\b"), meaning))
+                pattern = re.compile(rf"\b{re.escape(folded)}[sx]?\b")
+                self._synonyms.append((words[0], pattern, meaning, len(analyzer.words(folded)) > 1))
         self._meaning_terms: Dict[str, List[str]] = {}
         self._ranker = ContentRanker(
             [(mission_id, text) for mission_id, items in rows.snippets.items() for _kind, text, _terms in items]
@@ -111,13 +114,18 @@ class SearchIndex:
 
     def _term_shares(self, text: str) -> Dict[str, float]:
         """Each query term with its share of a word: 1 for the officer's own words; a synonym
-        that stands for n words of the map gives each 1/√n, unless the officer wrote it too."""
+        that stands for n words of the map gives each 1/√n, unless the officer wrote it too.
+
+        The words of a phrase of several content words that has a synonym count through its
+        meaning only: « passer le relais » is handing over, not the « relais » (people to rely
+        on) of another mission; « comité de pilotage » is not « pilotage »."""
+        meanings, phrase_words = self._meanings(text)
         shares: Dict[str, float] = {}
-        for candidates in self._analyzer.term_variants(text):
-            term = self._resolve(tuple(candidates))
+        for candidates, surface in self._analyzer.words(text):
+            term = None if surface in phrase_words else self._resolve(tuple(candidates))
             if term:
                 shares[term] = 1.0
-        for meaning in self._meanings(text):
+        for meaning in meanings:
             terms = self._terms_of_meaning(meaning)
             for term in terms:
                 shares[term] = max(shares.get(term, 0.0), 1.0 / math.sqrt(len(terms)))
@@ -275,17 +283,23 @@ class SearchIndex:
                 return word[:size]
         return None
 
-    def _meanings(self, text: str) -> List[str]:
+    def _meanings(self, text: str) -> Tuple[List[str], Set[str]]:
+        """The meanings of the synonyms a text has, and the words of those of several content
+        words."""
         folded = fold(text)
         words = set(_WORD.findall(folded))
         words |= {word[:-1] for word in words if word[-1] in "sx"}  # a one-word phrase in the plural
-        meanings = []
-        for first, pattern, meaning in self._synonyms:
+        meanings: List[str] = []
+        phrase_words: Set[str] = set()
+        for first, pattern, meaning, consumes in self._synonyms:
             if first in words:
-                folded, found = pattern.subn(" ", folded)
+                found = [_WORD.findall(match.group(0)) for match in pattern.finditer(folded)]
                 if found:
+                    folded = pattern.sub(" ", folded)
                     meanings.append(meaning)
-        return meanings
+                    if consumes:
+                        phrase_words.update(word for phrase in found for word in phrase)
+        return meanings, phrase_words
 
     def _terms_of_meaning(self, meaning: str) -> List[str]:
         if meaning not in self._meaning_terms:

@@ -152,6 +152,21 @@ def test_a_question_on_the_job_that_names_a_part_of_the_map_gets_that_part(decid
     assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "transversal"
 
 
+@pytest.mark.parametrize("act", [advisor.HOW, advisor.SITUATION, advisor.OUT_OF_SCOPE, advisor.FALLBACK])
+def test_what_the_job_is_asked_in_the_officers_words_gets_the_job_whatever_the_nlu_read(decide, act):
+    for text in (
+        "je commence lundi comme chargée de coopération, concrètement je vais faire quoi ?",
+        "on vient de me recruter comme chargé de coop dans une agglo, ça ressemble à quoi mon quotidien ?",
+    ):
+        assert decide(Turn(act, text)).kind == advisor.SHOW_JOB
+    # The job named, but a difficulty told: advice on it.
+    for text in (
+        "En tant que chargé de coopération, c'est quoi la bonne façon de gérer un conflit entre deux maires ?",
+        "Les élus se disputent tout le temps, je suis chargée de coopération, je vais faire quoi ?",
+    ):
+        assert decide(Turn(act, text)).kind != advisor.SHOW_JOB
+
+
 def test_phase_names_match_with_or_without_the_apostrophe(kb):
     assert kb.find_phase("c'est quoi la phase d emergence ?").id == "emergence"
     assert kb.find_phase("au tout début, en phase d'émergence, on fait quoi ?").id == "emergence"
@@ -340,6 +355,10 @@ def test_where_to_start_with_no_mission_discussed_is_the_first_phase(decide, act
     assert first(decide(Turn(act, "par où commencer pour trouver des financements ?"))) == "find_funding"
     arriving = decide(Turn(act, "et concrètement, par quoi on commence quand on arrive sur un poste comme ça ?"))
     assert (arriving.kind, arriving.phase.id) == (advisor.SHOW_PHASE, "prerequisites")
+    # Where it starts and where it ends: the whole course.
+    assert decide(Turn(act, "par quoi on commence et par quoi on termine dans une coopération ?")).kind == (
+        advisor.SHOW_PHASES
+    )
 
 
 @pytest.mark.parametrize("act", [advisor.PHASES, advisor.SITUATION, advisor.FALLBACK, advisor.MISSION])
