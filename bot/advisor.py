@@ -566,6 +566,10 @@ class Advisor:
         continues = turn.context.current_mission and self._size(turn.text) < 2 * CONTENT_TERMS
         if not continues and turn.act == OUT_OF_SCOPE and (turn.confidence or 0.0) >= SURE_OUT:
             return turn.relevance < OFF_TOPIC_WHEN_SURE
+        if not continues and turn.relevance < OFF_TOPIC_WHEN_SURE and self.kb.known_share(turn.text) <= KNOWN_SHARE:
+            # « la coopération entre les cellules du système immunitaire »: one word of the
+            # work among words the base does not know, and the filter doubts.
+            return True
         if continues or best >= CONFIDENT:
             # A follow-up, or a message the base matches well (« un conflit de voisinage »):
             # the filter has to be surer.

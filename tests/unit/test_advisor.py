@@ -288,6 +288,17 @@ def test_a_sure_out_of_scope_reading_is_believed_against_a_base_that_is_not_cert
     assert decide(Turn(advisor.OUT_OF_SCOPE, text, relevance=0.45, confidence=0.95)).kind != advisor.REFUSE
 
 
+@pytest.mark.parametrize("act", [advisor.MISSION, advisor.SITUATION, advisor.FALLBACK])
+def test_one_word_of_the_work_among_words_the_base_does_not_know_is_refused_when_the_filter_doubts(decide, act):
+    text = "comment marche la coopération entre les abeilles d'une ruche ?"
+    assert decide(Turn(act, text, relevance=0.2)).kind == advisor.REFUSE
+    assert decide(Turn(act, text, relevance=0.4)).kind != advisor.REFUSE
+    # Words the base knows: the filter alone does not refuse.
+    assert decide(Turn(act, "comment organiser la coopération entre nos élus ?", relevance=0.2)).kind != (
+        advisor.REFUSE
+    )
+
+
 def test_the_nlus_out_of_scope_gives_way_to_its_second_reading_when_the_filter_disagrees(decide):
     text = "c'est quoi le parcours habituel pour monter une coopération ?"
     assert decide(Turn(advisor.OUT_OF_SCOPE, text, relevance=0.9, second_act=advisor.PHASES)).kind == (
