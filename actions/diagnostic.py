@@ -20,7 +20,13 @@ ORIGIN_LABELS = {IMPOSED: "imposée par un financement", "voulue": "voulue par l
 
 
 # Ends the form: Rasa then runs action_diagnostic_plan, which says the diagnostic stopped.
-STOP = {"requested_slot": None}
+
+
+def stop(slot: str) -> Dict[str, Any]:
+    """What a validation returns for words that give up: no answer, no question asked. The
+    words must not stay in the slot: as the last answer, they completed the form, and
+    « stop, j'ai plus le temps » got a plan."""
+    return {slot: None, "requested_slot": None}
 
 
 class ActionStopDiagnostic(Action):
@@ -53,7 +59,7 @@ class ValidateDiagnosticForm(UsesKnowledgeBase, FormValidationAction):
 
     def validate_diag_phase(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         if is_cancel(str(value or "")):
-            return STOP
+            return stop(slots.DIAG_PHASE)
         phase_id = latest_entity(tracker, slots.PHASE_ENTITY)
         phase = self.kb.get_phase(phase_id) if phase_id else None
         phase = phase or self.kb.find_phase(str(value or ""))
@@ -70,7 +76,7 @@ class ValidateDiagnosticForm(UsesKnowledgeBase, FormValidationAction):
     ):
         text = " ".join(str(value or "").split())[:300]
         if is_cancel(text):
-            return STOP
+            return stop(slots.DIAG_PARTNERS)
         if text.startswith("/") or read_partners(text) is None:
             dispatcher.utter_message(response="utter_invalid_diag_partners")
             return {slots.DIAG_PARTNERS: None}
@@ -78,7 +84,7 @@ class ValidateDiagnosticForm(UsesKnowledgeBase, FormValidationAction):
 
     def validate_diag_origin(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         if is_cancel(str(value or "")):
-            return STOP
+            return stop(slots.DIAG_ORIGIN)
         origin = read_origin(latest_entity(tracker, slots.ORIGIN_ENTITY) or "") or read_origin(str(value or ""))
         if origin is None:
             dispatcher.utter_message(response="utter_invalid_diag_origin")
@@ -90,7 +96,7 @@ class ValidateDiagnosticForm(UsesKnowledgeBase, FormValidationAction):
     ):
         text = " ".join(str(value or "").split())[:500]
         if is_cancel(text):
-            return STOP
+            return stop(slots.DIAG_DIFFICULTY)
         hits = [] if text.startswith("/") else self.kb.find_missions(text, limit=3)
         if not hits or max(hit.score for hit in hits) < WEAK or is_vague(text):
             dispatcher.utter_message(response="utter_invalid_diag_difficulty")

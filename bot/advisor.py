@@ -113,7 +113,8 @@ _PHASE_NOUNS = ("phase", "phases")
 _OVERVIEW = re.compile(
     r"\b(?:(?:les|des|ses|quelles|differentes|grandes|principales|quatre) (?:grandes |differentes |principales )?"
     r"(?:phases|etapes)|cheminement|chronologie|grandes lignes|vue d ensemble|de a a z|cycle de vie|"
-    r"du debut (?:a|jusqu a) la fin|(?:commence|demarre) et (?:par (?:ou|quoi) )?(?:on |je )?(?:finit|termine)|"
+    r"du debut (?:a|jusqu a) la fin|(?:s organise|se deroule|se passe|se structure) (?:\w+ ){0,3}dans le temps|"
+    r"(?:commence|demarre) et (?:par (?:ou|quoi) )?(?:on |je )?(?:finit|termine)|"
     r"(?:deroule|deroulement|parcours) (?:type|general|global|complet|habituel|classique|d ensemble))\b"
 )
 # « Par où commencer ? », « on commence par quoi ? »: where the course starts.
@@ -137,7 +138,12 @@ _WHAT_NOW = re.compile(
     r"par (?:ou|quoi) (?:je |on )?(?:commence|demarre)|(?:je|on) m y prends? comment|comment (?:je|on) m y prends?)"
 )
 # « On est dans quelle phase ? »: the stage the message tells is the answer, whatever else it says.
-_WHICH_PHASE = re.compile(r"\b(?:quelle|quel) (?:phase|etape|stade)\b")
+_WHICH_PHASE = re.compile(r"\b(?:quelle|quel) (?:est )?(?:cette |la |ma |notre )?(?:phase|etape|stade)\b")
+# Setting up a whole cooperation: « on me demande de monter une coopération, par où je commence ? ».
+_SETUP = re.compile(
+    r"\b(?:monter|lancer|demarrer|creer|mettre en place|construire|initier) (?:une|un|notre|la|le|cette|ce) "
+    r"(?:cooperation|projet de cooperation|partenariat)\b"
+)
 # A stage the officer has finished: the next phase is the one asked about.
 _DONE = re.compile(r"\b(?:fini|finie|termine|terminee|acheve|achevee|boucle|bouclee|clos|close)\b")
 # The job itself, named: « chargée de coopération », « ce boulot », « mon poste ».
@@ -153,6 +159,13 @@ _WHAT_IS = re.compile(
     r"(?:quel|quelle) (?:est|sera) (?:mon|son|le|la) (?:role|quotidien|mission)|"
     r"(?:quelles|c est quoi) (?:sont )?(?:mes|ses|les) missions|"
     r"a quoi (?:ca )?ressemble|ressemble a quoi|decri(?:s|vez|re)|present(?:e|er|ez))\b"
+)
+# Something going wrong: « les partenaires décrochent », « personne ne veut piloter ».
+_TROUBLE = re.compile(
+    r"\b(?:(?:ne|n) (?:\w+ ){1,2}(?:pas|plus|jamais|personne|aucun|aucune)|personne ne|aucun|aucune|"
+    r"probleme|pb|souci|difficult\w*|conflit\w*|tension\w*|bloqu\w*|coinc\w*|galer\w*|manqu\w*|refus\w*|"
+    r"disput\w*|decroch\w*|desaccord\w*|inquiet\w*|crise|retard\w*|echec|peur|dout\w*|frein\w*|"
+    r"essouffl\w*|fach\w*|deteste\w*|lach\w*|demotiv\w*|perd\w*)\b"
 )
 # Words that say nothing of what is asked: « concrètement, je vais faire quoi ? ».
 _FILLERS = re.compile(r"\b(?:concretement|exactement|vraiment|en fait|au juste|au quotidien|en gros|en vrai)\b")
@@ -226,7 +239,8 @@ class Advisor:
         if chosen is not None:
             return chosen
         if turn.act == CHOOSE and self._words(turn.text) < CONTENT_TERMS:
-            return Decision(NO_OPTION)
+            # « les pièges ? » read as a choice in a list: an aspect of the mission discussed.
+            return self._aspect_of_mission(turn) or Decision(NO_OPTION)
         if turn.act != JOB and self._job_asked(turn.text):
             # « je passe un entretien pour un poste de chargé de coopération : c'est quoi ce
             # boulot ? », whatever act the NLU read.
@@ -247,8 +261,16 @@ class Advisor:
             return self._capabilities(turn)
         if turn.act == JOB:
             phase = self.kb.find_phase(turn.text)
-            # « les missions transversales du chargé de coopération » names a part of the map.
-            return Decision(SHOW_PHASE, phase=phase) if phase else Decision(SHOW_JOB)
+            if phase is not None:
+                # « les missions transversales du chargé de coopération » names a part of the map.
+                return Decision(SHOW_PHASE, phase=phase)
+            if not _JOB_NAME.search(plain(turn.text)):
+                # « c'est quoi conduire le projet de coopération, au quotidien ? » names a mission,
+                # not the job.
+                hits = self.kb.find_missions(turn.text, limit=8)
+                if hits and _best(hits) >= CONFIDENT:
+                    return self._content(replace(turn, act=MISSION))
+            return Decision(SHOW_JOB)
         return self._content(turn)
 
     def _capabilities(self, turn: Turn) -> Decision:
@@ -343,6 +365,13 @@ class Advisor:
         phases = self.kb.list_phases(include_transversal=False)
         return phases[0] if phases else None
 
+    @staticmethod
+    def _course_asked(text: str) -> bool:
+        """Where to start in setting up a whole cooperation, with nothing going wrong: the
+        whole course, which starts with the first phase."""
+        folded = plain(text)
+        return bool(_START.search(folded) and _SETUP.search(folded) and not _TROUBLE.search(folded))
+
     def _next_phase(self, phase_id: str) -> Optional[Phase]:
         phases = self.kb.list_phases()
         ids = [phase.id for phase in phases]
@@ -435,6 +464,14 @@ class Advisor:
             text, limit=8, phase_id=turn.phase_id or context.phase, context=self._context_text(turn)
         )
         best = max((hit.score for hit in hits), default=0.0)
+        if best < CONFIDENT:
+            # « ça intervient à quel moment ? » while a mission is discussed, whatever act the
+            # NLU read, when the message matches no mission well.
+            follow_up = self._aspect_of_mission(turn)
+            if follow_up is not None:
+                return follow_up
+        if not context.current_mission and self._course_asked(text):
+            return Decision(SHOW_PHASES)
         first = self._first_phase(text) if best < CONFIDENT and not context.current_mission else None
         if first is not None:
             return Decision(SHOW_PHASE, phase=first)
@@ -508,7 +545,10 @@ class Advisor:
         œuvre et les partenaires décrochent, que faire ? » is a situation: the message without
         the stage and the question still matches a mission — unless the officer asks which
         phase they are in (« on réunit les partenaires pour faire naître un projet : on est
-        dans quelle phase ? »)."""
+        dans quelle phase ? »). A topic the officer sets aside (bot.focus) tells no stage.
+        A rest that tells no difficulty is still a question of its own when it matches a
+        mission strongly (« je dois transformer tout ça en objectifs mesurables »)."""
+        text = focus.kept_text(text)
         folded = plain(text)
         if not _WHAT_NOW.search(folded):
             return None
@@ -518,8 +558,10 @@ class Advisor:
         words = folded.split()
         if not _WHICH_PHASE.search(folded):
             rest = _FILLERS.sub(" ", _WHAT_NOW.sub(" ", " ".join(words[: match.start] + words[match.end :])))
+            # What the rest tells is a difficulty only if it says something goes wrong:
+            # « on cherche les partenaires et les sujets » sets the scene.
             hits = self.kb.find_missions(rest, limit=1)
-            if hits and hits[0].score >= WEAK:
+            if hits and hits[0].score >= (WEAK if _TROUBLE.search(rest) else TRUSTED):
                 return None
         if _DONE.search(" ".join(words[max(0, match.start - 3) : match.start])):
             return self._next_phase(match.phase.id) or match.phase
@@ -559,12 +601,20 @@ class Advisor:
         """Whether the relevance filter places a message outside the work, words of the work
         or not (« un conflit avec mon voisin », « la gouvernance d'une SAS »), and the knowledge
         base does not strongly disagree: the better the base matches it, the surer the filter
-        must be. A short message continuing a conversation on a mission
+        must be, unless the NLU is sure too. A short message continuing a conversation on a mission
         (« et si la Région dit non ? ») is refused only when the filter is nearly certain."""
-        if turn.relevance is None or best >= TRUSTED or self._talks_of_phases(turn.text):
+        if turn.relevance is None or self._talks_of_phases(turn.text):
             return False
         continues = turn.context.current_mission and self._size(turn.text) < 2 * CONTENT_TERMS
-        if not continues and turn.act == OUT_OF_SCOPE and (turn.confidence or 0.0) >= SURE_OUT:
+        sure_out = not continues and turn.act == OUT_OF_SCOPE and (turn.confidence or 0.0) >= SURE_OUT
+        if sure_out and turn.relevance < OFF_TOPIC / 2:
+            # Both models agree, whatever the base matches: « comment piloter un drone ? »,
+            # « gérer le conflit avec mon propriétaire ». (On the spent sets, no question on
+            # the work is read so.)
+            return True
+        if best >= TRUSTED:
+            return False
+        if sure_out:
             return turn.relevance < OFF_TOPIC_WHEN_SURE
         if not continues and turn.relevance < OFF_TOPIC_WHEN_SURE and self.kb.known_share(turn.text) <= KNOWN_SHARE:
             # « la coopération entre les cellules du système immunitaire »: one word of the
@@ -665,6 +715,10 @@ _ASPECT_WORDS = (
 )
 
 
+# Words that name the « how » itself, unlike « comment » alone.
+_HOW_NAMED = ("concretement", "comment faire", "comment s y prendre")
+
+
 def _aspect(text: str) -> Optional[str]:
     named = _aspects(text)
     return named[0] if named else None
@@ -675,6 +729,8 @@ def _named_aspect(text: str) -> Optional[str]:
     when it names none or several (« pourquoi faut-il éviter ça ? »). « Comment », « on fait
     quoi » name no aspect of their own: « et on fait quoi une fois que c'est fait ? » is next."""
     named = [aspect for aspect in _aspects(text) if aspect != HOW]
+    if not named and any(f" {word} " in f" {plain(text)} " for word in _HOW_NAMED):
+        return HOW  # « et concrètement ? »
     return named[0] if len(named) == 1 else None
 
 

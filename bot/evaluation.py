@@ -42,6 +42,7 @@ SETS = {
     "fresh": EVALUATION_DIR / "fresh.yml",
     "audit": EVALUATION_DIR / "audit.yml",
     "field": EVALUATION_DIR / "field.yml",
+    "sound": EVALUATION_DIR / "sound.yml",
 }
 # The blind set is scored once, when a piece of work is finished: never while tuning.
 DEFAULT_SETS = ("development", "heldout", "fresh", "audit", "field")

@@ -42,7 +42,10 @@ SHORTHANDS = {
     "prez": "president", "presidt": "president", "vp": "vice president", "eval": "evaluation",
     "strat": "strategie", "conv": "convention", "delib": "deliberation", "delibs": "deliberations",
     "mutu": "mutualisation", "ptet": "peut etre", "pdt": "pendant", "avc": "avec", "ac": "avec",
+    "ki": "qui", "koi": "quoi", "kel": "quel", "kelle": "quelle", "kels": "quels", "kelles": "quelles",
+    "pk": "pourquoi", "pq": "pourquoi", "jsp": "je ne sais pas", "chui": "je suis", "cmt": "comment",
 }  # fmt: skip
+_SHORTHAND_WORD = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, SHORTHANDS), key=len, reverse=True)) + r")\b")
 # Snowball's French stemmer; with PyStemmer installed (requirements.txt) snowballstemmer hands
 # out its C implementation: the same stems (checked on the 238,000 forms of the lemma tables),
 # ~1.5 µs a word instead of ~0.1 ms. Neither object is thread-safe.
@@ -95,9 +98,15 @@ def fold(text: str) -> str:
 
 
 def plain(text: str) -> str:
-    """fold() with elisions opened, for matching words and phrases: « n'est » → « n est »,
-    « phase d'émergence » and « phase d emergence » alike."""
-    return fold(text).replace("'", " ")
+    """fold() with elisions opened and chat shorthand written out, for matching words and
+    phrases: « n'est » → « n est », « phase d'émergence » and « phase d emergence » alike,
+    « ki porte » → « qui porte »."""
+    return unabbreviate(fold(text).replace("'", " "))
+
+
+def unabbreviate(folded: str) -> str:
+    """A folded text with its chat shorthand (SHORTHANDS) written out."""
+    return _SHORTHAND_WORD.sub(lambda match: SHORTHANDS[match.group(0)], folded)
 
 
 class FrenchLemmas:

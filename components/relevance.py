@@ -36,6 +36,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.advisor import RELEVANCE_KEY
+from bot.focus import kept_text
 from bot.kb.content import DEFAULT_CONTENT_DIR, ContentError, content_digest, load_content
 from bot.names import OUT_OF_SCOPE_INTENT
 from bot.text import fold
@@ -130,7 +131,10 @@ class RelevanceClassifier(GraphComponent):
         if self._model is None:
             return messages
         for message in messages:
-            text = message.get(TEXT) or ""
+            # What the message is about, not the greeting, thanks or topic set aside around it
+            # (bot.focus): « Bonjour, merci d'exister ! Ma question : comment préparer mon
+            # départ ? » weighed 0.17 whole, 0.58 without its first clause.
+            text = kept_text(message.get(TEXT) or "")
             message.set(RELEVANCE_KEY, round(relevance(self._model, text), 4), add_to_output=True)
         return messages
 

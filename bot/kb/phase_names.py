@@ -18,6 +18,8 @@ from bot.text import plain, stem
 
 # Words an officer may slip between two words of a phase's name (« avant de se lancer »).
 MAX_GAP = 1
+# A name right after one of these is the one the officer gives the phase.
+PHASE_NOUNS = frozenset(("phase", "phases", "etape", "stade", "periode"))
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ class PhaseNames:
                     self._names.append(_Name(phase, words, tuple(stem(word) for word in words), len(name)))
 
     def match(self, text: str) -> Optional[PhaseMatch]:
-        """The longest phase name found in ``text``, or ``None``."""
+        """The phase name found in ``text`` that follows a phase noun (« au stade de
+        l'émergence » over « au tout début »), else the longest, or ``None``."""
         words = plain(text).split()
         stems = [stem(word) for word in words]
         by_word: Dict[str, List[int]] = {}
@@ -59,16 +62,17 @@ class PhaseNames:
             by_word.setdefault(word, []).append(index)
             by_stem.setdefault(word_stem, []).append(index)
         best: Optional[PhaseMatch] = None
+        best_key = (False, 0)
         for name in self._names:
-            if best is not None and name.size <= best.size:
-                continue
             flexible = len(name.words) > 1
             starts = by_word.get(name.words[0], []) + (by_stem.get(name.stems[0], []) if flexible else [])
             for start in sorted(set(starts)):
                 end = _end_of(name, words, stems, start, flexible)
-                if end is not None:
-                    best = PhaseMatch(name.phase, start, end, name.size)
-                    break
+                if end is None:
+                    continue
+                key = (any(word in PHASE_NOUNS for word in words[max(0, start - 3) : start]), name.size)
+                if key > best_key:
+                    best, best_key = PhaseMatch(name.phase, start, end, name.size), key
         return best
 
 

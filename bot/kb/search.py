@@ -19,7 +19,7 @@ from bot.focus import clauses, kept_text
 from bot.kb.queries import SearchRows
 from bot.kb.ranker import ContentRanker
 from bot.kb.records import MissionSummary, SearchHit
-from bot.text import FrenchAnalyzer, fold
+from bot.text import FrenchAnalyzer, fold, unabbreviate
 
 SATURATION = 2.0  # BM25-style k: a term's weight in a mission saturates around this value
 SNIPPET_BONUS = 4.0  # added when the question covers most of a situation, competence or keyword
@@ -33,6 +33,7 @@ MIN_HIT_SCORE = 2.5  # below this, a single common word matched: not worth showi
 # Weight of the conversation so far (the mission and situation being discussed) in a query.
 CONTEXT_WEIGHT = 0.4
 _WORD = re.compile(r"\w+")
+_HELP = re.compile(r"\b(?:besoin d aide|besoin d un coup de main|aidez moi|aide moi|aide svp|help)\b")
 
 
 @dataclass(frozen=True)
@@ -286,11 +287,14 @@ class SearchIndex:
     def _meanings(self, text: str) -> Tuple[List[str], Set[str]]:
         """The meanings of the synonyms a text has, and the words of those of several content
         words."""
-        folded = fold(text)
+        folded = unabbreviate(fold(text))
         words = set(_WORD.findall(folded))
         words |= {word[:-1] for word in words if word[-1] in "sx"}  # a one-word phrase in the plural
         meanings: List[str] = []
-        phrase_words: Set[str] = set()
+        # « besoin d'aide », « aidez-moi » ask for help, and say nothing of what about.
+        phrase_words: Set[str] = {
+            word for match in _HELP.finditer(folded.replace("'", " ")) for word in _WORD.findall(match.group(0))
+        }
         for first, pattern, meaning, consumes in self._synonyms:
             if first in words:
                 found = [_WORD.findall(match.group(0)) for match in pattern.finditer(folded)]

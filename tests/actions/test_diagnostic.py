@@ -137,7 +137,7 @@ def test_plan_without_answers_does_not_invent_one(kb, missing):
 )
 def test_an_answer_that_gives_up_stops_the_form_whatever_the_nlu_read(kb, slot, value):
     result, said = validate(kb, slot, value, intent="describe_situation")
-    assert result == {"requested_slot": None} and said == []
+    assert result == {slot: None, "requested_slot": None} and said == []
 
 
 @pytest.mark.parametrize("value", ["euh… bonne question", "aucune idée"])

@@ -148,6 +148,9 @@ def test_a_rank_sentence_inside_a_longer_message_still_names_a_phase(decide):
 
 def test_a_question_on_the_job_that_names_a_part_of_the_map_gets_that_part(decide):
     assert decide(Turn(advisor.JOB, "c'est quoi le métier de chargée de coopération ?")).kind == advisor.SHOW_JOB
+    assert decide(Turn(advisor.JOB, "en gros, mon job c'est quoi ?")).kind == advisor.SHOW_JOB
+    decision = decide(Turn(advisor.JOB, "c'est quoi, au quotidien, trouver des financements pour la coopération ?"))
+    assert (decision.kind, first(decision)) == (advisor.SHOW_MISSION, "find_funding")
     decision = decide(Turn(advisor.JOB, "et les missions transversales de ce métier ?"))
     assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "transversal"
 
@@ -299,6 +302,15 @@ def test_one_word_of_the_work_among_words_the_base_does_not_know_is_refused_when
     )
 
 
+def test_both_models_sure_it_is_elsewhere_is_refused_however_well_the_base_matches(decide):
+    """« gérer le conflit » matches the base above TRUSTED; the NLU and the filter both say the
+    message is about something else."""
+    text = "comment gérer le conflit avec mon beau-frère pour l'héritage ?"
+    assert decide(Turn(advisor.OUT_OF_SCOPE, text, relevance=0.02, confidence=0.97)).kind == advisor.REFUSE
+    assert decide(Turn(advisor.OUT_OF_SCOPE, text, relevance=0.02, confidence=0.6)).kind != advisor.REFUSE
+    assert decide(Turn(advisor.MISSION, text, relevance=0.02)).kind != advisor.REFUSE
+
+
 def test_the_nlus_out_of_scope_gives_way_to_its_second_reading_when_the_filter_disagrees(decide):
     text = "c'est quoi le parcours habituel pour monter une coopération ?"
     assert decide(Turn(advisor.OUT_OF_SCOPE, text, relevance=0.9, second_act=advisor.PHASES)).kind == (
@@ -434,6 +446,26 @@ def test_a_difficulty_told_at_a_stage_is_still_a_situation(decide):
     text = "Nos actions sont lancées mais deux maires se disputent sans arrêt, que faire à ce stade ?"
     decision = decide(Turn(advisor.SITUATION, text))
     assert decision.kind == advisor.SUGGEST and first(decision) == "manage_conflicts"
+
+
+@pytest.mark.parametrize(
+    ("text", "phase_id"),
+    [
+        ("on en est à la réalisation, on prépare les réunions avec les partenaires : qu'est-ce qui nous attend ?",
+         "implementation"),
+        ("On réfléchit à peine, on a rencontré le maire voisin et la com com. On fait quoi maintenant ?",
+         "prerequisites"),
+        ("Au stade de l'émergence, au tout début donc, quelles sont les missions de cette étape ?", "emergence"),
+    ],
+)  # fmt: skip
+def test_the_scene_set_around_a_stage_is_not_a_difficulty(decide, text, phase_id):
+    decision = decide(Turn(advisor.SITUATION, text))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == phase_id
+
+
+def test_a_stage_in_a_topic_set_aside_is_no_stage(decide):
+    text = "Faut-il lancer une newsletter ? Laissons ça de côté : comment garder les élus motivés après cinq ans ?"
+    assert decide(Turn(advisor.SITUATION, text)).kind != advisor.SHOW_PHASE
 
 
 def test_phase_names_are_found_in_the_officers_wording(kb):
