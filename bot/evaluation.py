@@ -11,7 +11,9 @@ The sets live in ``evaluation/`` (see its README): ``development.yml`` (written 
 used to tune), ``heldout.yml`` and ``fresh.yml`` (written from the mind map alone, frozen, then
 used to find general fixes), ``blind.yml`` (scored once, when a piece of work was finished) and
 ``audit.yml`` and ``field.yml`` (written from the map alone, frozen; their failures are not read to fix
-anything).
+anything) and ``sound.yml`` (the same, first scored before any change, then used to find general
+fixes) and ``check.yml`` (written at the same time by another writer, frozen, scored only before
+and after: its failures are not read).
 
     python -m bot.evaluation --url http://localhost:5005 [--set heldout] [--min-score 0.9]
 """
@@ -43,9 +45,10 @@ SETS = {
     "audit": EVALUATION_DIR / "audit.yml",
     "field": EVALUATION_DIR / "field.yml",
     "sound": EVALUATION_DIR / "sound.yml",
+    "check": EVALUATION_DIR / "check.yml",
 }
 # The blind set is scored once, when a piece of work is finished: never while tuning.
-DEFAULT_SETS = ("development", "heldout", "fresh", "audit", "field")
+DEFAULT_SETS = ("development", "heldout", "fresh", "audit", "field", "sound", "check")
 # Floors kept by make test on the live stack and by make eval's exit code: (score, top-1), a
 # little under what was measured (BENCHMARKS.md).
 FLOORS = {
@@ -55,6 +58,8 @@ FLOORS = {
     "fresh": (0.95, 0.89),
     "audit": (0.90, 0.82),
     "field": (0.92, 0.89),
+    "sound": (0.95, 0.90),
+    "check": (0.92, 0.88),
 }
 QUESTIONS_PATH = SETS["development"]
 # The explanation of a phase lists its missions under this line (domain.yml, utter_phase).
@@ -232,7 +237,7 @@ def main(argv: Sequence[str] = None) -> int:
         "--set",
         choices=sorted(SETS),
         action="append",
-        help="jeu à passer (par défaut : development, heldout, fresh, audit et field)",
+        help="jeu à passer (par défaut : development, heldout, fresh, audit, field, sound et check)",
     )
     parser.add_argument(
         "--min-score", type=float, help="score minimal attendu pour chaque jeu (0 à 1 ; défaut : le plancher du jeu)"
