@@ -19,9 +19,6 @@ from bot.diagnostic import IMPOSED, build_plan, is_cancel, is_vague, read_origin
 ORIGIN_LABELS = {IMPOSED: "imposée par un financement", "voulue": "voulue par les acteurs"}
 
 
-# Ends the form: Rasa then runs action_diagnostic_plan, which says the diagnostic stopped.
-
-
 def stop(slot: str) -> Dict[str, Any]:
     """What a validation returns for words that give up: no answer, no question asked. The
     words must not stay in the slot: as the last answer, they completed the form, and

@@ -69,6 +69,13 @@ def test_a_stored_and_reloaded_filter_scores_the_work_above_the_rest(storage):
     assert 0.5 < work <= 1 and 0 <= elsewhere < 0.5
 
 
+def test_the_filter_reads_the_point_of_a_message_not_what_it_sets_aside(storage):
+    component = trained(storage, training_data())
+    question = "les élus ne veulent pas de chef de file"
+    aside = "Pas de souci pour la recette de crêpes ni le film de ce soir. Le vrai problème : " + question
+    assert relevance(component, aside) == relevance(component, "Le vrai problème : " + question) > 0.5
+
+
 def test_dialogue_acts_are_left_out_of_the_training(storage):
     """Greetings are neither the work nor something else: with only them and out-of-scope
     examples there is nothing to learn, and messages get no score rather than a wrong one."""
