@@ -54,6 +54,14 @@ _PROBLEM_WORDS = (
     r"(?:souci|soucis|probleme|problemes|pb|conflit|conflits|difficulte|difficultes|inquietude|blocage|"
     r"tension|tensions|question|sujet|souci a se faire)"
 )
+# « Ce n'est pas mon équipe qui pose problème », « ce n'est pas tant l'animation des réunions qui
+# coince », « le problème n'est pas la communication »: the problem is elsewhere, not here.
+_NOT_THIS = re.compile(
+    r"\bce n est pas (?:\w+ ){1,3}(?:qui|que)\b"
+    r"|\bce n est pas (?:\w+ ){1,6}qui (?:coince|bloque|pose|cloche|manque|gene|inquiete)\b"
+    r"|\b(?:(?:le|mon|notre) (?:vrai |seul |principal |gros )?(?:probleme|souci|blocage|sujet|point dur)|"
+    r"ce qui (?:manque|coince|bloque|pose (?:probleme|souci)|cloche)),? (?:ce |c )?n est pas\b"
+)
 _DISMISSALS = re.compile(
     r"\b(?:"
     r"(?:pas|plus|aucun|aucune|sans|ni|zero) (?:de |d |du |des |le |la |les |un |une |vrai |vraie |gros )*"
@@ -68,6 +76,7 @@ _DISMISSALS = re.compile(
     r"|on verra (?:plus tard|apres|ca plus tard|ca apres)|(?:ca|cela) (?:peut attendre|attendra|viendra apres)"
     r"|ce n est pas (?:\w+ ){1,3}qui"
     r")"
+    r"|" + _NOT_THIS.pattern
 )
 # A clause that opens by setting its topic aside: « Oubliez la question du chef de file »,
 # « laissons de côté le budget ». Its words (« la question ») do not make it the focus.
@@ -79,8 +88,6 @@ _SMALL_TALK = re.compile(
     r"^(?:bonjour|bonsoir|salut|hello|coucou|re|hey|merci|top|super|parfait|ok|d accord|genial|cool|"
     r"question rapide|autre chose|autre question|une question|j ai une question|petite question)\b"
 )
-# « Ce n'est pas mon équipe qui pose problème »: the problem is elsewhere, not here.
-_NOT_THIS = re.compile(r"\bce n est pas (?:\w+ ){1,3}(?:qui|que)\b")
 # A dismissal that names no topic of its own sets aside the clause before it.
 _SHORT_DISMISSAL = re.compile(
     r"^(?:on verra (?:plus tard|apres|ca plus tard|ca apres)|(?:ca|cela) (?:peut attendre|attendra|viendra apres)|"

@@ -36,6 +36,8 @@ def first(decision):
         ("Laissons de côté le budget : comment mobiliser les habitants ?", "habitants", "budget"),
         ("Le plan d'action est clair, les objectifs aussi. Ce qui manque, c'est l'argent", "argent", "objectifs"),
         ("Le projet n'est pas imposé, ce n'est pas ça. On a du mal à savoir qui inviter", "inviter", "imposé"),
+        ("Le vrai souci n'est pas le budget, c'est que personne ne pilote", "pilote", "budget"),
+        ("Ce n'est pas tant la taille du comité qui bloque, c'est le manque de décisions", "décisions", "comité"),
     ],
 )
 def test_the_point_of_a_message_is_kept_and_the_topic_set_aside_dropped(text, kept, dropped):
