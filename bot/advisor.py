@@ -73,6 +73,8 @@ OFF_TOPIC_IN_CONVERSATION = 0.05
 TRUSTED = 1.5 * CONFIDENT
 # At or above this relevance, the NLU's « out of scope » is not believed.
 ON_TOPIC = 0.5
+# The relevance filter this sure places a message at work, whatever the base matches.
+AT_WORK = 0.9
 # When the NLU is at least this sure a message is out of scope, a knowledge base that matches
 # it well but not certainly (below TRUSTED) no longer saves it unless the filter leans towards
 # the work: « la gouvernance d'une SAS », « un jeu vidéo en mode coopération ».
@@ -113,7 +115,7 @@ _PHASE_NOUNS = ("phase", "phases")
 _OVERVIEW = re.compile(
     r"\b(?:(?:les|des|ses|quelles|differentes|grandes|principales|quatre) (?:grandes |differentes |principales )?"
     r"(?:phases|etapes)|cheminement|chronologie|grandes lignes|vue d ensemble|de a a z|cycle de vie|"
-    r"du debut (?:a|jusqu a) la fin|(?:s organise|se deroule|se passe|se structure) (?:\w+ ){0,3}dans le temps|"
+    r"du debut (?:a|jusqu a) la fin|(?:s organise|se deroule|se passe|se structure) (?:\w+ ){0,7}dans le temps|"
     r"(?:commence|demarre) et (?:par (?:ou|quoi) )?(?:on |je )?(?:finit|termine)|"
     r"(?:deroule|deroulement|parcours) (?:type|general|global|complet|habituel|classique|d ensemble))\b"
 )
@@ -129,7 +131,8 @@ _THIS_PHASE = re.compile(r"\b(?:cette (?:phase|etape|periode)|ce stade|ce moment
 _WHAT_NOW = re.compile(
     r"\b(?:(?:qu est ce qu(?:e|e j)?|que) (?:je |on |il )?(?:dois|doit|faut|fait|fais|faire)(?: faire)?\b|"
     r"(?:que|qu) (?:dois je|doit on|faut il) faire|(?:je|on|il) (?:dois|doit|faut) (?:\w+ ){1,3}quoi\b|"
-    r"(?:je|on) (?:fais|fait) quoi|ce qu (?:on|il faut) (?:fait|faire)|(?:les )?choses a faire|"
+    r"(?:je|on|j y|on y) (?:fais|fait) quoi|quel(?:le)?s sont (?:elles|ils)|des conseils\b|"
+    r"ce qu (?:on|il faut) (?:fait|faire)|(?:les )?choses a faire|"
     r"(?:quelles?|c est quoi) (?:sont )?(?:les |mes |nos )?(?:missions|taches|priorites|competences)"
     r"(?: (?:je|on) (?:dois|doit) (?:mobiliser|avoir|maitriser|remplir|assurer))?|"
     r"qu est ce qui (?:m |nous )?(?:attend|compte|est important|se fait|se passe)|"
@@ -144,6 +147,9 @@ _SETUP = re.compile(
     r"\b(?:monter|lancer|demarrer|creer|mettre en place|construire|initier) (?:une|un|notre|la|le|cette|ce) "
     r"(?:cooperation|projet de cooperation|partenariat)\b"
 )
+# « Quand tout est signé, … », « une fois le dossier bouclé, … »: a clause that tells when,
+# not a topic set aside, though it says something is done (bot.focus drops it from the search).
+_WHEN = re.compile(r"^(?:et )?(?:quand|lorsque|lorsqu|une fois(?: que| qu)?|des que|des qu|maintenant que|apres que)\b")
 # A stage the officer has finished: the next phase is the one asked about.
 _DONE = re.compile(r"\b(?:fini|finie|termine|terminee|acheve|achevee|boucle|bouclee|clos|close)\b")
 # The job itself, named: « chargée de coopération », « ce boulot », « mon poste ».
@@ -545,10 +551,13 @@ class Advisor:
         œuvre et les partenaires décrochent, que faire ? » is a situation: the message without
         the stage and the question still matches a mission — unless the officer asks which
         phase they are in (« on réunit les partenaires pour faire naître un projet : on est
-        dans quelle phase ? »). A topic the officer sets aside (bot.focus) tells no stage.
+        dans quelle phase ? »). A topic the officer sets aside (bot.focus) tells no stage; a
+        clause that tells when does (« quand tout est signé, je fais quoi ? »).
         A rest that tells no difficulty is still a question of its own when it matches a
         mission strongly (« je dois transformer tout ça en objectifs mesurables »)."""
-        text = focus.kept_text(text)
+        text = " ".join(
+            clause.text for clause in focus.clauses(text) if clause.weight > 0 or _WHEN.match(plain(clause.text))
+        )
         folded = plain(text)
         if not _WHAT_NOW.search(folded):
             return None
@@ -590,11 +599,14 @@ class Advisor:
     def _elsewhere(self, turn: Turn, text: str, best: float) -> bool:
         """Whether a message with no word of the officer's work is about something else: the
         NLU says so and the knowledge base is not sure; or the base knows few of its words and
-        matches none strongly; or it matches nothing at all."""
+        matches none strongly; or it matches nothing at all. Not when the relevance filter is
+        sure the message is about the work: the officer is asked to say it otherwise."""
         if best >= CONFIDENT:
             return False
         if turn.act == OUT_OF_SCOPE or (turn.act == FALLBACK and best < WEAK):
             return True
+        if turn.relevance is not None and turn.relevance >= AT_WORK:
+            return False
         return best == 0.0 and self._has_content(text) or self.kb.known_share(text) <= KNOWN_SHARE
 
     def _unrelated(self, turn: Turn, best: float) -> bool:

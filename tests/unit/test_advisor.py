@@ -71,6 +71,14 @@ def test_an_officers_question_is_never_refused(decide, act):
     assert decision.kind != advisor.REFUSE
 
 
+def test_a_message_the_filter_places_at_work_is_not_refused_when_the_base_matches_nothing(decide):
+    """Words the base does not know are no proof the message is elsewhere when the relevance
+    filter is sure it is about the work: the officer is asked to say it otherwise."""
+    text = "les zorglubs du bidule sont xylophonés"
+    assert decide(Turn(advisor.SITUATION, text, relevance=0.2)).kind == advisor.REFUSE
+    assert decide(Turn(advisor.SITUATION, text, relevance=0.95)).kind != advisor.REFUSE
+
+
 @pytest.mark.parametrize("act", [advisor.OUT_OF_SCOPE, advisor.FALLBACK])
 def test_a_question_about_something_else_is_refused(decide, act):
     assert decide(Turn(act, "tu as une bonne recette de crêpes ?")).kind == advisor.REFUSE
@@ -468,6 +476,28 @@ def test_the_scene_set_around_a_stage_is_not_a_difficulty(decide, text, phase_id
 def test_a_stage_in_a_topic_set_aside_is_no_stage(decide):
     text = "Faut-il lancer une newsletter ? Laissons ça de côté : comment garder les élus motivés après cinq ans ?"
     assert decide(Turn(advisor.SITUATION, text)).kind != advisor.SHOW_PHASE
+
+
+@pytest.mark.parametrize(
+    ("text", "phase_id"),
+    [
+        ("Quand la convention est signée, on fait quoi ?", "implementation"),
+        ("Nous voilà en pleine réalisation, des conseils ?", "implementation"),
+        ("Au moment de faire naître le projet, j'y fais quoi ?", "emergence"),
+    ],
+)
+def test_a_stage_told_by_when_or_asked_for_advice_is_a_stage(decide, text, phase_id):
+    """« Quand … est signée » says when, not a topic set aside (bot.focus drops it from the
+    search); « des conseils ? », « j'y fais quoi ? » ask what to do at that stage."""
+    decision = decide(Turn(advisor.SITUATION, text))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == phase_id
+
+
+def test_launching_something_names_no_stage(kb):
+    """The verb « lancer » is not the emergence's « lancement »: « on veut lancer d'autres
+    coopérations » is about new cooperations, not about a stage."""
+    assert kb.match_phase("on veut lancer une lettre d'information") is None
+    assert kb.match_phase("on est en phase de lancement").phase.id == "emergence"
 
 
 def test_phase_names_are_found_in_the_officers_wording(kb):
