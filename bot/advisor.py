@@ -132,7 +132,7 @@ _WHAT_NOW = re.compile(
     r"\b(?:(?:qu est ce qu(?:e|e j)?|que) (?:je |on |il )?(?:dois|doit|faut|fait|fais|faire)(?: faire)?\b|"
     r"(?:que|qu) (?:dois je|doit on|faut il) faire|(?:je|on|il) (?:dois|doit|faut) (?:\w+ ){1,3}quoi\b|"
     r"(?:je|on|j y|on y) (?:fais|fait) quoi|quel(?:le)?s sont (?:elles|ils)|des conseils\b|"
-    r"ce qu (?:on|il faut) (?:fait|faire)|(?:les )?choses a faire|"
+    r"ce qu (?:on|il faut) (?:fait|faire)|(?:les )?choses a faire|on passe a quoi|"
     r"(?:quelles?|c est quoi) (?:sont )?(?:les |mes |nos )?(?:missions|taches|priorites|competences)"
     r"(?: (?:je|on) (?:dois|doit) (?:mobiliser|avoir|maitriser|remplir|assurer))?|"
     r"qu est ce qui (?:m |nous )?(?:attend|compte|est important|se fait|se passe)|"
@@ -141,7 +141,9 @@ _WHAT_NOW = re.compile(
     r"par (?:ou|quoi) (?:je |on )?(?:commence|demarre)|(?:je|on) m y prends? comment|comment (?:je|on) m y prends?)"
 )
 # « On est dans quelle phase ? »: the stage the message tells is the answer, whatever else it says.
-_WHICH_PHASE = re.compile(r"\b(?:quelle|quel) (?:est )?(?:cette |la |ma |notre )?(?:phase|etape|stade)\b")
+_WHICH_PHASE = re.compile(
+    r"\b(?:(?:quelle|quel) (?:est )?(?:cette |la |ma |notre )?(?:phase|etape|stade)|on en est ou|ou en est on)\b"
+)
 # Setting up a whole cooperation: « on me demande de monter une coopération, par où je commence ? ».
 _SETUP = re.compile(
     r"\b(?:monter|lancer|demarrer|creer|mettre en place|construire|initier) (?:une|un|notre|la|le|cette|ce) "
@@ -150,6 +152,9 @@ _SETUP = re.compile(
 # « Quand tout est signé, … », « une fois le dossier bouclé, … »: a clause that tells when,
 # not a topic set aside, though it says something is done (bot.focus drops it from the search).
 _WHEN = re.compile(r"^(?:et )?(?:quand|lorsque|lorsqu|une fois(?: que| qu)?|des que|des qu|maintenant que|apres que)\b")
+# The officer asks where they stand (« on est dans quelle phase ? »), not when a mission comes
+# (« dans quelle phase on cherche le chef de file ? »).
+_WE_ARE = re.compile(r"\b(?:on (?:en )?est|nous (?:en )?sommes|on se situe|ou en est on)\b")
 # A stage the officer has finished: the next phase is the one asked about.
 _DONE = re.compile(r"\b(?:fini|finie|termine|terminee|acheve|achevee|boucle|bouclee|clos|close)\b")
 # The job itself, named: « chargée de coopération », « ce boulot », « mon poste ».
@@ -559,11 +564,11 @@ class Advisor:
             clause.text for clause in focus.clauses(text) if clause.weight > 0 or _WHEN.match(plain(clause.text))
         )
         folded = plain(text)
-        if not _WHAT_NOW.search(folded):
+        if not _WHAT_NOW.search(folded) and not _WHICH_PHASE.search(folded):
             return None
         match = self.kb.match_phase(text)
         if match is None:
-            return None
+            return self._phase_of_activity(folded) if _WHICH_PHASE.search(folded) and _WE_ARE.search(folded) else None
         words = folded.split()
         if not _WHICH_PHASE.search(folded):
             rest = _FILLERS.sub(" ", _WHAT_NOW.sub(" ", " ".join(words[: match.start] + words[match.end :])))
@@ -575,6 +580,17 @@ class Advisor:
         if _DONE.search(" ".join(words[max(0, match.start - 3) : match.start])):
             return self._next_phase(match.phase.id) or match.phase
         return match.phase
+
+    def _phase_of_activity(self, folded: str) -> Optional[Phase]:
+        """The phase the officer's activity belongs to, when they ask which phase they are in
+        without naming one: « on cherche les sujets communs, on en est où ? ». A transversal
+        mission tells no phase."""
+        rest = _FILLERS.sub(" ", _WHICH_PHASE.sub(" ", _WHAT_NOW.sub(" ", folded)))
+        hits = self.kb.find_missions(rest, limit=1)
+        if not hits or hits[0].score < CONFIDENT:
+            return None
+        phase = self.kb.get_phase(hits[0].mission.phase_id)
+        return None if phase is None or phase.transversal else phase
 
     def _job_asked(self, text: str) -> bool:
         """A question on what the job is, asked in the officer's words, about nothing else:
@@ -600,13 +616,12 @@ class Advisor:
         """Whether a message with no word of the officer's work is about something else: the
         NLU says so and the knowledge base is not sure; or the base knows few of its words and
         matches none strongly; or it matches nothing at all. Not when the relevance filter is
-        sure the message is about the work: the officer is asked to say it otherwise."""
-        if best >= CONFIDENT:
+        sure the message is about the work, whatever the NLU's doubt: « quelles sont les grandes
+        étapes ? » (NLU fallback, filter 0.93) was refused."""
+        if best >= CONFIDENT or (turn.act != OUT_OF_SCOPE and (turn.relevance or 0.0) >= AT_WORK):
             return False
         if turn.act == OUT_OF_SCOPE or (turn.act == FALLBACK and best < WEAK):
             return True
-        if turn.relevance is not None and turn.relevance >= AT_WORK:
-            return False
         return best == 0.0 and self._has_content(text) or self.kb.known_share(text) <= KNOWN_SHARE
 
     def _unrelated(self, turn: Turn, best: float) -> bool:

@@ -493,6 +493,30 @@ def test_a_stage_told_by_when_or_asked_for_advice_is_a_stage(decide, text, phase
     assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == phase_id
 
 
+@pytest.mark.parametrize(
+    ("text", "phase_id"),
+    [
+        ("On cherche un chef de file entre nos trois intercos : on est dans quelle phase ?", "emergence"),
+        ("on a bouclé la réalisation, on passe à quoi ?", "sustainability"),
+    ],
+)
+def test_where_the_officer_stands_is_told_by_what_they_do(decide, text, phase_id):
+    """Asked where they stand without naming a phase, the officer gets the phase of what they
+    describe; a stage finished asks for the next one."""
+    decision = decide(Turn(advisor.SITUATION, text))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == phase_id
+
+
+def test_the_course_asked_with_the_nlu_in_doubt_is_not_refused(decide):
+    decision = decide(Turn(advisor.FALLBACK, "Quelles sont les grandes étapes ?", relevance=0.93, confidence=0.3))
+    assert decision.kind == advisor.SHOW_PHASES
+
+
+def test_who_should_lead_is_the_lead_partner_even_with_the_nlu_in_doubt(decide):
+    decision = decide(Turn(advisor.FALLBACK, "Qui doit piloter notre projet ?", relevance=0.93, confidence=0.3))
+    assert decision.kind == advisor.SUGGEST and first(decision) == "identify_lead_partner"
+
+
 def test_launching_something_names_no_stage(kb):
     """The verb « lancer » is not the emergence's « lancement »: « on veut lancer d'autres
     coopérations » is about new cooperations, not about a stage."""
