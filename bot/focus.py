@@ -74,7 +74,6 @@ _DISMISSALS = re.compile(
     r"|on a deja|ils ont deja|nous avons deja|il y a deja|c est fait"
     r"|je ne (?:cherche|parle|demande|veux) pas|ne m interesse(?:nt)? pas|pas pour (?:l instant|le moment|maintenant)"
     r"|on verra (?:plus tard|apres|ca plus tard|ca apres)|(?:ca|cela) (?:peut attendre|attendra|viendra apres)"
-    r"|ce n est pas (?:\w+ ){1,3}qui"
     r")"
     r"|" + _NOT_THIS.pattern
 )
