@@ -146,7 +146,8 @@ _WHICH_PHASE = re.compile(
 )
 # Setting up a whole cooperation: « on me demande de monter une coopération, par où je commence ? ».
 _SETUP = re.compile(
-    r"\b(?:monter|lancer|demarrer|creer|mettre en place|construire|initier) (?:une|un|notre|la|le|cette|ce) "
+    r"\b(?:monter|monte|lancer|lance|demarrer|demarre|debuter|debute|commencer|commence|entamer|entame|creer|cree|"
+    r"mettre en place|construire|initier) (?:une|un|notre|la|le|cette|ce) "
     r"(?:cooperation|projet de cooperation|partenariat)\b"
 )
 # « Quand tout est signé, … », « une fois le dossier bouclé, … »: a clause that tells when,

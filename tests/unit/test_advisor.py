@@ -517,6 +517,17 @@ def test_who_should_lead_is_the_lead_partner_even_with_the_nlu_in_doubt(decide):
     assert decision.kind == advisor.SUGGEST and first(decision) == "identify_lead_partner"
 
 
+@pytest.mark.parametrize("act", [advisor.SITUATION, advisor.FALLBACK, advisor.MISSION])
+def test_starting_a_whole_cooperation_however_said_gets_the_course(decide, act):
+    text = "on débute une coopération entre deux villes, je sais pas par où commencer"
+    assert decide(Turn(act, text)).kind == advisor.SHOW_PHASES
+
+
+def test_idioms_of_a_quarrel_are_a_conflict(kb):
+    for text in ("les deux maires se tirent dans les pattes", "nos partenaires se font la guerre depuis un an"):
+        assert kb.find_missions(text)[0].mission.id == "manage_conflicts"
+
+
 def test_launching_something_names_no_stage(kb):
     """The verb « lancer » is not the emergence's « lancement »: « on veut lancer d'autres
     coopérations » is about new cooperations, not about a stage."""
