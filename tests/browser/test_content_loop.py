@@ -21,7 +21,7 @@ TRAINER = "formatrice"
 PASSWORD = "formation-contenu-2026"
 # Read as a situation by the NLU, but no mission matches its words today: « Je ne trouve pas de
 # mission de la carte qui corresponde à votre situation » (an unanswered question for the report).
-QUESTION = "les communes se chamaillent pour la balayeuse mutualisée"
+QUESTION = "les communes se chicanent pour la balayeuse mutualisée"
 MISSION_ID = "manage_conflicts"
 OLD_TITLE = "Anticiper ou gérer les conflits"
 NEW_TITLE = "Apaiser les tensions entre partenaires"
