@@ -565,13 +565,14 @@ class Advisor:
             clause.text for clause in focus.clauses(text) if clause.weight > 0 or _WHEN.match(plain(clause.text))
         )
         folded = plain(text)
-        if not _WHAT_NOW.search(folded) and not _WHICH_PHASE.search(folded):
+        which_phase = bool(_WHICH_PHASE.search(folded))
+        if not which_phase and not _WHAT_NOW.search(folded):
             return None
         match = self.kb.match_phase(text)
         if match is None:
-            return self._phase_of_activity(folded) if _WHICH_PHASE.search(folded) and _WE_ARE.search(folded) else None
+            return self._phase_of_activity(folded) if which_phase and _WE_ARE.search(folded) else None
         words = folded.split()
-        if not _WHICH_PHASE.search(folded):
+        if not which_phase:
             rest = _FILLERS.sub(" ", _WHAT_NOW.sub(" ", " ".join(words[: match.start] + words[match.end :])))
             # What the rest tells is a difficulty only if it says something goes wrong:
             # « on cherche les partenaires et les sujets » sets the scene.
