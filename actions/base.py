@@ -91,6 +91,7 @@ INTENT_ACTS = {
     "ask_phase": advisor.PHASE,
     "ask_job": advisor.JOB,
     "ask_capabilities": advisor.CAPABILITIES,
+    "ask_is_bot": advisor.IS_BOT,
     "choose_option": advisor.CHOOSE,
     "ask_why": advisor.WHY,
     "ask_example": advisor.EXAMPLE,

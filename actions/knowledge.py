@@ -43,6 +43,15 @@ class ActionShowCapabilities(AdvisorAction):
         return "action_show_capabilities"
 
 
+class ActionAnswerIsBot(AdvisorAction):
+    """That the assistant is a program (or advice, when the question is about the work)."""
+
+    act = advisor.IS_BOT
+
+    def name(self) -> str:
+        return "action_answer_is_bot"
+
+
 class ActionExplainJob(AdvisorAction):
     """The job of a cooperation officer (or the part of the map the question names)."""
 

@@ -185,4 +185,5 @@ SIMPLE_RESPONSES = {
     advisor.NO_SUGGESTION: "utter_no_suggestion",
     advisor.SHOW_CAPABILITIES: "utter_capabilities",
     advisor.SHOW_JOB: "utter_job",
+    advisor.SHOW_IS_BOT: "utter_is_bot",
 }

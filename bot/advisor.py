@@ -23,6 +23,7 @@ from bot.text import fold, plain
 # Dialogue acts: what the rule that ran the action took the message for.
 PHASES, PHASE, MISSION, SITUATION = "phases", "phase", "mission", "situation"
 OUT_OF_SCOPE, FALLBACK, CHOOSE, CAPABILITIES, JOB = "out_of_scope", "fallback", "choose", "capabilities", "job"
+IS_BOT = "is_bot"
 WHY, EXAMPLE, DETAILS, NEXT, HOW, WHEN, PITFALLS = "why", "example", "details", "next", "how", "when", "pitfalls"
 FOLLOW_UPS = (WHY, EXAMPLE, DETAILS, NEXT, HOW, WHEN, PITFALLS)
 
@@ -41,6 +42,7 @@ NO_OPTION = "no_option"
 NO_SUGGESTION = "no_suggestion"
 SHOW_CAPABILITIES = "show_capabilities"
 SHOW_JOB = "show_job"
+SHOW_IS_BOT = "show_is_bot"
 
 # Where components/relevance.py puts its score in the NLU's parse data.
 RELEVANCE_KEY = "relevance"
@@ -271,6 +273,8 @@ class Advisor:
             return self._phases(turn)
         if turn.act == CAPABILITIES:
             return self._capabilities(turn)
+        if turn.act == IS_BOT:
+            return self._is_bot(turn)
         if turn.act == JOB:
             phase = self.kb.find_phase(turn.text)
             if phase is not None:
@@ -300,6 +304,16 @@ class Advisor:
             if hits and _best(hits) >= CONFIDENT:
                 return self._suggest(hits)
         return Decision(SHOW_CAPABILITIES)
+
+    def _is_bot(self, turn: Turn) -> Decision:
+        """« T'es un robot ? » gets the answer that it is one; a question on the work the NLU
+        took for it gets advice: « on est en fin de programme, qu'est-ce qui m'attend ? » was
+        read as « qu'est-ce que tu es ? » (0.56)."""
+        if self._size(turn.text) >= 1:
+            hits = self.kb.find_missions(turn.text, limit=8)
+            if hits and _best(hits) >= CONFIDENT:
+                return self._suggest(hits)
+        return Decision(SHOW_IS_BOT)
 
     # -- rank references -------------------------------------------------------------------
 

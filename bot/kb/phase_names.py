@@ -3,7 +3,9 @@
 Officers rarely write a phase's name exactly as the map does: « avant de se lancer » for the
 alias « avant de lancer », « nos actions sont lancées » for « actions lancées ». A name of
 several words is therefore found word by word, in its order, each word as written or with the
-same stem, with at most one word slipped in between two of them. A one-word name must be
+same stem, with at most one word slipped in between two of them. The small words that link
+a name's words (« de », « du », « la »…) may be any other: « en fin de programme » is the
+alias « fin du programme ». A one-word name must be
 written as it is (the knowledge base then tries its lemma): its stem alone names too much
 (« dur » is not « durer »).
 """
@@ -20,6 +22,8 @@ from bot.text import plain, stem
 MAX_GAP = 1
 # A name right after one of these is the one the officer gives the phase.
 PHASE_NOUNS = frozenset(("phase", "phases", "etape", "stade", "periode"))
+# Articles and prepositions inside a name: one stands for another.
+LINKS = frozenset(("de", "du", "des", "d", "la", "le", "les", "l", "a", "au", "aux"))
 
 
 @dataclass(frozen=True)
@@ -81,11 +85,12 @@ def _end_of(name: _Name, words: Sequence[str], stems: Sequence[str], start: int,
     position = start + 1
     for word, word_stem in zip(name.words[1:], name.stems[1:], strict=True):
         gap = MAX_GAP if flexible else 0
+        link = flexible and word in LINKS
         found = next(
             (
                 index
                 for index in range(position, min(position + gap + 1, len(words)))
-                if words[index] == word or (flexible and stems[index] == word_stem)
+                if words[index] == word or (flexible and stems[index] == word_stem) or (link and words[index] in LINKS)
             ),
             None,
         )

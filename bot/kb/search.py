@@ -33,7 +33,10 @@ MIN_HIT_SCORE = 2.5  # below this, a single common word matched: not worth showi
 # Weight of the conversation so far (the mission and situation being discussed) in a query.
 CONTEXT_WEIGHT = 0.4
 _WORD = re.compile(r"\w+")
-_HELP = re.compile(r"\b(?:besoin d aide|besoin d un coup de main|aidez moi|aide moi|aide svp|help)\b")
+_HELP = re.compile(
+    r"\b(?:besoin d aide|besoin d un coup de main|aidez moi|aide moi|aide svp|help|"
+    r"(?:m|nous) (?:aider|aidez|aideriez|aiderais|aiderait))\b"
+)
 
 
 @dataclass(frozen=True)
@@ -291,7 +294,8 @@ class SearchIndex:
         words = set(_WORD.findall(folded))
         words |= {word[:-1] for word in words if word[-1] in "sx"}  # a one-word phrase in the plural
         meanings: List[str] = []
-        # « besoin d'aide », « aidez-moi » ask for help, and say nothing of what about.
+        # « besoin d'aide », « aidez-moi », « tu peux m'aider » ask for help, and say nothing
+        # of what about.
         phrase_words: Set[str] = {
             word for match in _HELP.finditer(folded.replace("'", " ")) for word in _WORD.findall(match.group(0))
         }

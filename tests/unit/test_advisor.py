@@ -341,6 +341,33 @@ def test_an_aspect_of_the_mission_discussed_read_as_a_question_on_the_assistant_
 
 
 @pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("est-ce que je parle à un robot ?", advisor.SHOW_IS_BOT),
+        ("On est en fin de programme, qu'est-ce qui m'attend ?", advisor.SHOW_PHASE),
+        ("qui va prendre le relais quand je passe la main à la rentrée ?", advisor.SUGGEST),
+    ],
+)
+def test_a_question_on_the_work_read_as_are_you_a_robot_gets_advice(decide, text, kind):
+    assert decide(Turn(advisor.IS_BOT, text)).kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["jdois passer la main a qqn, comment faire", "comment je prépare mon départ ?", "je passe le flambeau en juin"],
+)
+def test_handing_over_said_in_the_officers_idioms_is_transferring_the_expertise(kb, text):
+    assert kb.find_missions(text)[0].mission.id == "transfer_expertise"
+
+
+def test_asking_to_be_helped_says_nothing_of_what_about(kb):
+    """« tu peux m'aider à … » is a call for help: « aider » is not a word of a mission
+    (accompanying the partners), and what follows it is the question."""
+    assert "aid" not in kb._search_index().query_terms("tu peux m'aider à monter une gouvernance ?")
+    assert kb.find_missions("tu peux m'aider à monter une gouvernance ?")[0].mission.id == "build_governance"
+
+
+@pytest.mark.parametrize(
     ("act", "text", "aspect"),
     [
         (advisor.NEXT, "et les pièges ?", advisor.PITFALLS),
@@ -439,6 +466,7 @@ def test_a_phase_named_beside_a_mission_or_a_situation_does_not_hide_it(decide, 
         ("le projet prend forme avec les voisins : quelles sont mes missions ?", "emergence"),
         ("on a terminé la mise en œuvre, et maintenant ?", "sustainability"),
         ("quelles compétences je dois mobiliser, quelle que soit l'avancée du projet ?", "transversal"),
+        ("On est en fin de programme, qu'est-ce qui m'attend ?", "sustainability"),
     ],
 )
 def test_what_to_do_at_a_stage_told_in_the_officers_words_gets_that_phase(decide, act, text, phase_id):
@@ -539,6 +567,7 @@ def test_phase_names_are_found_in_the_officers_wording(kb):
     """Inflected, with a word slipped in: « avant de se lancer » is the alias « avant de
     lancer », « nos actions sont lancées » the alias « actions lancées »."""
     assert kb.find_phase("avant de se lancer").id == "prerequisites"
+    assert kb.find_phase("à la fin d'un projet").id == "sustainability"  # alias « fin du projet »
     match = kb.match_phase("Nos actions sont lancées depuis six mois")
     assert match.phase.id == "implementation" and (match.start, match.end) == (1, 4)
 
