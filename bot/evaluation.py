@@ -46,6 +46,7 @@ SETS = {
     "field": EVALUATION_DIR / "field.yml",
     "sound": EVALUATION_DIR / "sound.yml",
     "check": EVALUATION_DIR / "check.yml",
+    "probe": EVALUATION_DIR / "probe.yml",
 }
 # The blind set is scored once, when a piece of work is finished: never while tuning.
 DEFAULT_SETS = ("development", "heldout", "fresh", "audit", "field", "sound", "check")
@@ -60,6 +61,7 @@ FLOORS = {
     "field": (0.92, 0.89),
     "sound": (0.95, 0.90),
     "check": (0.92, 0.88),
+    "probe": (0.80, 0.70),
 }
 QUESTIONS_PATH = SETS["development"]
 # The explanation of a phase lists its missions under this line (domain.yml, utter_phase).

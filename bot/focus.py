@@ -58,6 +58,7 @@ _PROBLEM_WORDS = (
 # coince », « le problème n'est pas la communication »: the problem is elsewhere, not here.
 _NOT_THIS = re.compile(
     r"\bce n est pas (?:\w+ ){1,3}(?:qui|que)\b"
+    r"|\b(?:ne|n) (?:porte|portent|concerne|concernent) pas (?:sur|vraiment|tant)?\b"
     r"|\bce n est pas (?:\w+ ){1,6}qui (?:coince|bloque|pose|cloche|manque|gene|inquiete)\b"
     r"|\b(?:(?:le|mon|notre) (?:vrai |seul |principal |gros )?(?:probleme|souci|blocage|sujet|point dur)|"
     r"ce qui (?:manque|coince|bloque|pose (?:probleme|souci)|cloche)),? (?:ce |c )?n est pas\b"
@@ -72,6 +73,7 @@ _DISMISSALS = re.compile(
     r"|(?:est|sont|c est) (?:deja |bien |tout a fait )?(?:regle|regles|reglee|boucle|bouclee|clair|clairs|claire|"
     r"acquis|acquise|signe|signee|ok|valide|validee|finance|financee|convaincu|convaincus|d accord|bon|bien)\b"
     r"|on a deja|ils ont deja|nous avons deja|il y a deja|c est fait"
+    r"|(?:on a|nous avons|j ai|ils ont) (?:bien |enfin )?(?:regle|tranche|resolu|boucle)\b"
     r"|je ne (?:cherche|parle|demande|veux) pas|ne m interesse(?:nt)? pas|pas pour (?:l instant|le moment|maintenant)"
     r"|on verra (?:plus tard|apres|ca plus tard|ca apres)|(?:ca|cela) (?:peut attendre|attendra|viendra apres)"
     r")"

@@ -5,7 +5,7 @@ alias « avant de lancer », « nos actions sont lancées » for « actions lanc
 several words is therefore found word by word, in its order, each word as written or with the
 same stem, with at most one word slipped in between two of them. The small words that link
 a name's words (« de », « du », « la »…) may be any other: « en fin de programme » is the
-alias « fin du programme ». A one-word name must be
+alias « fin du programme », « connaître du contexte » the alias « le contexte ». A one-word name must be
 written as it is (the knowledge base then tries its lemma): its stem alone names too much
 (« dur » is not « durer »).
 """
@@ -24,6 +24,9 @@ MAX_GAP = 1
 PHASE_NOUNS = frozenset(("phase", "phases", "etape", "stade", "periode"))
 # Articles and prepositions inside a name: one stands for another.
 LINKS = frozenset(("de", "du", "des", "d", "la", "le", "les", "l", "a", "au", "aux"))
+# Words taken as written, never by their stem: « toute l'étape » (the whole of one stage) is
+# not « toutes les étapes » (every stage).
+EXACT = frozenset(("tout", "toute", "toutes", "tous"))
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,11 @@ class PhaseNames:
         best_key = (False, 0)
         for name in self._names:
             flexible = len(name.words) > 1
-            starts = by_word.get(name.words[0], []) + (by_stem.get(name.stems[0], []) if flexible else [])
+            first = name.words[0]
+            by_its_stem = flexible and first not in EXACT
+            starts = by_word.get(first, []) + (by_stem.get(name.stems[0], []) if by_its_stem else [])
+            if flexible and first in LINKS:
+                starts += [index for index, word in enumerate(words) if word in LINKS]
             for start in sorted(set(starts)):
                 end = _end_of(name, words, stems, start, flexible)
                 if end is None:
@@ -86,11 +93,12 @@ def _end_of(name: _Name, words: Sequence[str], stems: Sequence[str], start: int,
     for word, word_stem in zip(name.words[1:], name.stems[1:], strict=True):
         gap = MAX_GAP if flexible else 0
         link = flexible and word in LINKS
+        by_stem = flexible and word not in EXACT
         found = next(
             (
                 index
                 for index in range(position, min(position + gap + 1, len(words)))
-                if words[index] == word or (flexible and stems[index] == word_stem) or (link and words[index] in LINKS)
+                if words[index] == word or (by_stem and stems[index] == word_stem) or (link and words[index] in LINKS)
             ),
             None,
         )

@@ -38,6 +38,8 @@ def first(decision):
         ("Le projet n'est pas imposé, ce n'est pas ça. On a du mal à savoir qui inviter", "inviter", "imposé"),
         ("Le vrai souci n'est pas le budget, c'est que personne ne pilote", "pilote", "budget"),
         ("Ce n'est pas tant la taille du comité qui bloque, c'est le manque de décisions", "décisions", "comité"),
+        ("Ma question ne porte pas sur le budget, elle porte sur le calendrier", "calendrier", "budget"),
+        ("On a réglé le choix du chef de file. Maintenant, comment répartir le travail ?", "répartir", "chef"),
     ],
 )
 def test_the_point_of_a_message_is_kept_and_the_topic_set_aside_dropped(text, kept, dropped):
@@ -341,6 +343,20 @@ def test_an_aspect_of_the_mission_discussed_read_as_a_question_on_the_assistant_
 
 
 @pytest.mark.parametrize(
+    ("text", "mission_id"),
+    [
+        ("copil et cotech pour notre coop à cinq, comment on organise la gouvernance ?", "build_governance"),
+        ("on a un copil, comment je répartis qui fait quoi entre les techniciens ?", "organise_who_does_what"),
+    ],
+)
+def test_a_keyword_the_nlu_tags_as_a_theme_does_not_outweigh_the_whole_question(decide, text, mission_id):
+    """« copil » is a keyword of the inter-structure body: the lookup tables tag it as a theme,
+    but the question is about something else."""
+    decision = decide(Turn(advisor.MISSION, text, themes=("run_interstructure_body",)))
+    assert decision.kind == advisor.SHOW_MISSION and decision.mission.id == mission_id
+
+
+@pytest.mark.parametrize(
     ("text", "kind"),
     [
         ("est-ce que je parle à un robot ?", advisor.SHOW_IS_BOT),
@@ -533,6 +549,64 @@ def test_where_the_officer_stands_is_told_by_what_they_do(decide, text, phase_id
     describe; a stage finished asks for the next one."""
     decision = decide(Turn(advisor.SITUATION, text))
     assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == phase_id
+
+
+def test_a_question_on_a_stage_asked_in_one_clause_gets_the_stage_whatever_the_scene_before(decide):
+    text = "Je découvre le territoire et dois d'abord voir les élus. Qu'est-ce que je dois faire en préalable ?"
+    decision = decide(Turn(advisor.SITUATION, text))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "prerequisites"
+
+
+def test_a_phase_name_that_holds_a_question_word_asks_nothing(decide):
+    """« la suite de la coopération » names the last phase; its « la suite » is not
+    « et la suite ? »."""
+    text = "Les élus n'ont rien compris au rapport technique et doivent décider de la suite de la coopération."
+    assert decide(Turn(advisor.SITUATION, text)).kind != advisor.SHOW_PHASE
+
+
+def test_a_how_question_beside_a_stage_is_a_question_of_its_own(decide):
+    text = "On vient juste de démarrer, mais comment préparer dès maintenant d'autres coopérations ?"
+    decision = decide(Turn(advisor.SITUATION, text))
+    assert decision.kind == advisor.SUGGEST and first(decision) == "spark_new_cooperations"
+
+
+@pytest.mark.parametrize("act", [advisor.JOB, advisor.SITUATION])
+def test_a_part_of_the_map_named_with_the_job_is_that_part(decide, act):
+    decision = decide(Turn(act, "C'est quoi les missions transversales de ce métier ?"))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "transversal"
+
+
+def test_a_mission_asked_beside_the_phase_named_is_that_mission(decide):
+    decision = decide(Turn(advisor.PHASE, "Pour la mise en œuvre, comment on fixe des objectifs mesurables ?"))
+    assert decision.kind == advisor.SHOW_MISSION and decision.mission.id == "set_objectives"
+    decision = decide(Turn(advisor.PHASE, "Avant de commencer, que faut-il savoir du contexte ?"))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "prerequisites"
+
+
+def test_the_missions_of_a_stage_asked_without_a_question_word_are_that_stage(decide):
+    decision = decide(Turn(advisor.SITUATION, "les compétences qui servent tout le temps ?"))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "transversal"
+
+
+def test_a_phase_name_keeps_every_and_whole_apart(kb):
+    """« toute l'étape » (the whole of one) is not the alias « toutes les étapes » (every
+    stage); the small words of a name may change (« du contexte » for « le contexte »)."""
+    assert kb.match_phase("donne-moi toute l'étape") is None
+    assert kb.find_phase("que faut-il connaître du contexte").id == "prerequisites"
+
+
+@pytest.mark.parametrize(
+    ("text", "mission_id"),
+    [
+        ("les deux présidents se sont accrochés en réunion", "manage_conflicts"),
+        ("il faut remotiver les partenaires", "renew_mobilisation"),
+        ("comment faire naître d'autres coopérations ?", "spark_new_cooperations"),
+        ("comment construire une gouvernance ?", "build_governance"),
+        ("comment lutter contre l'effet silo dans notre agglo ?", "break_silos"),  # its name
+    ],
+)
+def test_the_officers_idioms_reach_their_mission(kb, text, mission_id):
+    assert kb.find_missions(text)[0].mission.id == mission_id
 
 
 def test_the_course_asked_with_the_nlu_in_doubt_is_not_refused(decide):
