@@ -31,9 +31,11 @@ BACKGROUND = 0.5
 
 _SENTENCES = re.compile(r"(?<=[.!?;:…])\s+|\n+|,\s+")
 # Words that turn to what matters; the clause after them is the focus.
+# « cependant », « pourtant » turn only after a comma: « ils doivent pourtant siéger
+# ensemble » goes on with the sentence, it does not bring its point.
 _CONTRAST = re.compile(
-    r"\s*(?:,|\s)\s*(?=\b(?:mais|par contre|en revanche|sauf que|cependant|pourtant|au contraire|"
-    r"en fait|seulement voila|le hic)\b)",
+    r"\s*(?:,|\s)\s*(?=\b(?:mais|par contre|en revanche|sauf que|au contraire|"
+    r"en fait|seulement voila|le hic)\b)|\s*,\s*(?=\b(?:cependant|pourtant)\b)",
     re.IGNORECASE,
 )
 _FOCUS_START = re.compile(

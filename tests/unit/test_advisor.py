@@ -58,6 +58,13 @@ def test_what_the_officer_says_they_master_badly_is_the_point():
     assert [clause.weight for clause in clauses(text)] == [0.5, 0.0, 1.0]
 
 
+def test_pourtant_inside_a_sentence_does_not_bring_its_point():
+    """« ils doivent pourtant siéger ensemble » goes on with the story; « , pourtant … » turns."""
+    text = "Deux élus se détestent. Ils doivent pourtant siéger ensemble au comité syndical."
+    assert [clause.weight for clause in clauses(text)] == [1.0, 1.0]
+    assert [clause.weight for clause in clauses("Le projet avance, pourtant les élus doutent")] == [0.5, 1.0]
+
+
 def test_a_problem_stated_with_a_negation_is_not_set_aside():
     assert [clause.weight for clause in clauses("les élus ne se parlent pas")] == [1.0]
 
