@@ -70,6 +70,9 @@ OFF_TOPIC_IN_CONVERSATION = 0.05
 # At or above this search score the knowledge base is believed whatever the filter says; from
 # CONFIDENT up to it, the filter needs half of OFF_TOPIC to refuse.
 TRUSTED = 1.5 * CONFIDENT
+# Below this confidence, the NLU's reading of a follow-up (« et ensuite ? ») that names no
+# aspect and has words of the work is doubted: the message goes to the search.
+SURE_FOLLOW_UP = 0.6
 # At or above this relevance, the NLU's « out of scope » is not believed.
 ON_TOPIC = 0.5
 # The relevance filter this sure places a message at work, whatever the base matches.
@@ -141,6 +144,8 @@ _WHAT_NOW = re.compile(
     r"a ce stade|a ce moment|a cette etape|dans cette etape|(?:quelle|quel) (?:phase|etape|stade)|"
     r"par (?:ou|quoi) (?:je |on )?(?:commence|demarre)|(?:je|on) m y prends? comment|comment (?:je|on) m y prends?)"
 )
+# Words that ask for more on the mission discussed, whatever aspect (« et après ? », « et là ? »).
+_FOLLOW_UP_WORDS = re.compile(r"\b(?:et apres|ensuite|suite|puis|la suite|et la|et maintenant|alors)\b")
 # « Comment … ? »: a question on how to do something, not on what a stage holds.
 _HOW = re.compile(r"\bcomment\b")
 # « On est dans quelle phase ? »: the stage the message tells is the answer, whatever else it says.
@@ -365,6 +370,10 @@ class Advisor:
             if hits and _best(hits) >= CONFIDENT and (mission is None or hits[0].mission.id != mission.id):
                 return self._suggest(hits)
         if mission is not None:
+            if not _aspects(turn.text) and self._doubtful_follow_up(turn):
+                # « auprès des habitants surtout » read as « et ensuite ? » (0.50): a word of
+                # the work and none of a follow-up, the officer goes on about the mission.
+                return self._content(replace(turn, act=FALLBACK))
             # « et les pièges ? » read as « et ensuite ? »: the one aspect the words name wins.
             named = _named_aspect(turn.text)
             return Decision(FOLLOW_UP, mission=mission, aspect=named or turn.act)
@@ -378,6 +387,11 @@ class Advisor:
             if phase is not None:
                 return Decision(SHOW_PHASE, phase=phase)
         return Decision(NO_CONTEXT)
+
+    def _doubtful_follow_up(self, turn: Turn) -> bool:
+        """The NLU is unsure of its follow-up reading and the message has words of the work."""
+        unsure = turn.confidence is not None and turn.confidence < SURE_FOLLOW_UP
+        return unsure and self._size(turn.text) >= 1 and not _FOLLOW_UP_WORDS.search(plain(turn.text))
 
     def _first_phase(self, text: str) -> Optional[Phase]:
         """« On commence par quoi ? » with no mission under discussion: the course starts with
@@ -541,6 +555,10 @@ class Advisor:
         if turn.act == SITUATION and hits:
             return self._suggest(hits)
         if best >= CONFIDENT or (at_work and best >= WEAK):
+            return self._suggest(hits)
+        if hits and context.current_mission == hits[0].mission.id and self._size(text) < 2 * CONTENT_TERMS:
+            # « et si aucun ne veut ? » after the lead partner: the conversation says what it is
+            # about, the officer gets advice rather than « did you mean ».
             return self._suggest(hits)
         if hits:
             return Decision(DID_YOU_MEAN, suggestions=tuple(self.kb.suggestions(hits[:3], keep_all=True)))

@@ -616,6 +616,22 @@ def test_the_officers_idioms_reach_their_mission(kb, text, mission_id):
     assert kb.find_missions(text)[0].mission.id == mission_id
 
 
+def test_a_short_what_if_on_the_mission_discussed_gets_advice_not_did_you_mean(decide):
+    context = Context(current_mission="identify_lead_partner", previous_text="comment identifier un chef de file ?")
+    decision = decide(Turn(advisor.FALLBACK, "et si aucun ne veut ?", context=context, confidence=0.3))
+    assert decision.kind == advisor.SUGGEST and first(decision) == "identify_lead_partner"
+
+
+def test_a_doubtful_follow_up_reading_with_words_of_the_work_goes_to_the_search(decide):
+    """« auprès des habitants surtout » read as « et ensuite ? » at 0.5 is about the mission
+    discussed, not its next step; « et après ? » is still the next step."""
+    context = Context(current_mission="communicate", previous_text="je dois communiquer sur notre coop")
+    decision = decide(Turn(advisor.NEXT, "auprès des habitants surtout", context=context, confidence=0.5))
+    assert decision.kind == advisor.SUGGEST and first(decision) == "communicate"
+    decision = decide(Turn(advisor.NEXT, "et après ?", context=context, confidence=0.5))
+    assert (decision.kind, decision.aspect) == (advisor.FOLLOW_UP, advisor.NEXT)
+
+
 def test_the_course_asked_with_the_nlu_in_doubt_is_not_refused(decide):
     decision = decide(Turn(advisor.FALLBACK, "Quelles sont les grandes étapes ?", relevance=0.93, confidence=0.3))
     assert decision.kind == advisor.SHOW_PHASES
