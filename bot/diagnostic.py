@@ -25,6 +25,12 @@ _IMPOSED_WORDS = (
     "exig",
     "pas le choix",
     "pas eu le choix",
+    "pouss",
+    "incit",
+    "sollicit",
+    "a la demande",
+    "nous a demande",
+    "on nous a demande",
 )
 _VOLUNTARY_WORDS = ("voulu", "souhait", "chois", "volont", "initiative", "envie", "spontan", "decid", "libre")
 # How officers describe where their cooperation stands, when they name no phase: « on commence

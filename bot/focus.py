@@ -42,7 +42,7 @@ _FOCUS_START = re.compile(
     r"^(?:mais|par contre|en revanche|sauf que|cependant|pourtant|au contraire|en fait|seulement voila|le hic)\b"
 )
 _FOCUS_CUES = re.compile(
-    r"\b(?:ma (?:vraie )?question|autre chose|question rapide|autre question|"
+    r"\b(?:ma (?:vraie )?question|autre chose|question rapide|autre question|question differente|autre sujet|"
     r"(?:le|mon|notre) (?:vrai |seul |principal |gros )?(?:probleme|souci|blocage|sujet|hic|point dur)|"
     r"ce qui (?:manque|coince|bloque|pose (?:probleme|souci)|m inquiete|me preoccupe|cloche)|"
     r"c est (?:surtout|plutot|juste|seulement|vraiment|celle|celui|ceux|celles|cote) |"
@@ -89,8 +89,11 @@ _SET_ASIDE = re.compile(
 )
 _SMALL_TALK = re.compile(
     r"^(?:bonjour|bonsoir|salut|hello|coucou|re|hey|merci|top|super|parfait|ok|d accord|genial|cool|"
-    r"question rapide|autre chose|autre question|une question|j ai une question|petite question)\b"
+    r"question rapide|autre chose|autre question|question differente|autre sujet|une question|j ai une question|"
+    r"petite question)\b"
 )
+# Thanks for what was said, however long: « merci pour tes conseils sur le chef de file ».
+_THANKS_FOR = re.compile(r"^(?:ok |super |top )?merci (?:beaucoup |bien |encore )?(?:pour|de|du|des)\b")
 # A dismissal that names no topic of its own sets aside the clause before it.
 _SHORT_DISMISSAL = re.compile(
     r"^(?:on verra (?:plus tard|apres|ca plus tard|ca apres)|(?:ca|cela) (?:peut attendre|attendra|viendra apres)|"
@@ -106,7 +109,8 @@ _ALSO = re.compile(r"^(?:et )?(?:\w+ ){1,4}(?:aussi|egalement|non plus)$")
 SMALL_TALK_WORDS = 6  # a greeting or thanks longer than this says something else too
 _CUE_ONLY = re.compile(
     r"^(?:(?:bon|alors|bref|du coup|en vrai|sinon|la|maintenant) )*"
-    r"(?:question rapide|autre chose|autre question|une question|ma (?:vraie )?question|petite question|"
+    r"(?:question rapide|autre chose|autre question|question differente|autre sujet|une question|"
+    r"ma (?:vraie )?question|petite question|"
     r"mais|par contre|en revanche|sauf que|cependant|pourtant|au contraire|en fait|le hic|"
     r"(?:le|mon|notre) (?:vrai |seul |principal |gros )?(?:probleme|souci|blocage|sujet)|"
     r"ce qui (?:manque|coince|bloque|pose (?:probleme|souci)|cloche)(?: maintenant)?|"
@@ -200,6 +204,8 @@ def _dismisses(folded: str) -> bool:
 
 def _small_talk(part: str) -> bool:
     folded = fold(part)
+    if _THANKS_FOR.match(folded):
+        return True  # « Merci pour la réponse sur le chef de file » is about the answer given
     return bool(_SMALL_TALK.match(folded) or _CUE_ONLY.match(folded)) and len(folded.split()) <= SMALL_TALK_WORDS
 
 

@@ -38,6 +38,9 @@ NAME_BONUS = 0.3
 # Weight of the conversation so far (the mission and situation being discussed) in a query.
 CONTEXT_WEIGHT = 0.4
 _WORD = re.compile(r"\w+")
+# Words that link a message's parts and say nothing of its topic: « par contre » is not a
+# constraint (« contrainte »), « en fait » no fact.
+_LINKERS = re.compile(r"\b(?:par contre|en revanche|en fait|du coup|quand meme|tout de meme)\b")
 _HELP = re.compile(
     r"\b(?:besoin d aide|besoin d un coup de main|aidez moi|aide moi|aide svp|help|"
     r"(?:m|nous) (?:aider|aidez|aideriez|aiderais|aiderait))\b"
@@ -305,7 +308,12 @@ class SearchIndex:
         meanings: List[str] = []
         # « besoin d'aide », « aidez-moi », « tu peux m'aider » ask for help, and say nothing
         # of what about.
-        phrase_words: Set[str] = {word for match in _HELP.finditer(folded) for word in _WORD.findall(match.group(0))}
+        phrase_words: Set[str] = {
+            word
+            for pattern in (_HELP, _LINKERS)
+            for match in pattern.finditer(folded)
+            for word in _WORD.findall(match.group(0))
+        }
         for first, pattern, meaning, consumes in self._synonyms:
             if first in words:
                 found = [_WORD.findall(match.group(0)) for match in pattern.finditer(folded)]

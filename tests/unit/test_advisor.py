@@ -40,6 +40,7 @@ def first(decision):
         ("Ce n'est pas tant la taille du comité qui bloque, c'est le manque de décisions", "décisions", "comité"),
         ("Ma question ne porte pas sur le budget, elle porte sur le calendrier", "calendrier", "budget"),
         ("On a réglé le choix du chef de file. Maintenant, comment répartir le travail ?", "répartir", "chef"),
+        ("Merci pour tes conseils sur le budget. Autre sujet : comment animer le comité ?", "comité", "budget"),
     ],
 )
 def test_the_point_of_a_message_is_kept_and_the_topic_set_aside_dropped(text, kept, dropped):
@@ -610,6 +611,7 @@ def test_a_phase_name_keeps_every_and_whole_apart(kb):
         ("comment faire naître d'autres coopérations ?", "spark_new_cooperations"),
         ("comment construire une gouvernance ?", "build_governance"),
         ("comment lutter contre l'effet silo dans notre agglo ?", "break_silos"),  # its name
+        ("pas de souci côté élus, par contre les agents traînent les pieds", "build_trust"),  # not a constraint
     ],
 )
 def test_the_officers_idioms_reach_their_mission(kb, text, mission_id):

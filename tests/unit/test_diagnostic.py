@@ -18,6 +18,8 @@ from bot.kb.records import Suggestion
         ("Imposée par le financeur", IMPOSED),
         ("c'était une condition de l'appel à projets", IMPOSED),
         ("on n'a pas eu le choix", IMPOSED),
+        ("c'est l'État qui nous a poussés à le faire", IMPOSED),
+        ("à la demande du département", IMPOSED),
         ("banane", None),
         ("", None),
     ],
