@@ -47,6 +47,7 @@ SETS = {
     "sound": EVALUATION_DIR / "sound.yml",
     "check": EVALUATION_DIR / "check.yml",
     "probe": EVALUATION_DIR / "probe.yml",
+    "survey": EVALUATION_DIR / "survey.yml",
 }
 # The blind set is scored once, when a piece of work is finished: never while tuning.
 DEFAULT_SETS = ("development", "heldout", "fresh", "audit", "field", "sound", "check")
@@ -62,6 +63,7 @@ FLOORS = {
     "sound": (0.95, 0.90),
     "check": (0.92, 0.88),
     "probe": (0.80, 0.70),
+    "survey": (0.80, 0.70),
 }
 QUESTIONS_PATH = SETS["development"]
 # The explanation of a phase lists its missions under this line (domain.yml, utter_phase).
