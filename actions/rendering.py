@@ -186,4 +186,8 @@ SIMPLE_RESPONSES = {
     advisor.SHOW_CAPABILITIES: "utter_capabilities",
     advisor.SHOW_JOB: "utter_job",
     advisor.SHOW_IS_BOT: "utter_is_bot",
+    advisor.GREETING: "utter_greet",
+    advisor.THANKS: "utter_thank",
+    advisor.FAREWELL: "utter_goodbye",
+    advisor.ANYTHING_ELSE: "utter_anything_else",
 }

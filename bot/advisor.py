@@ -24,6 +24,10 @@ from bot.text import fold, plain
 PHASES, PHASE, MISSION, SITUATION = "phases", "phase", "mission", "situation"
 OUT_OF_SCOPE, FALLBACK, CHOOSE, CAPABILITIES, JOB = "out_of_scope", "fallback", "choose", "capabilities", "job"
 IS_BOT = "is_bot"
+# Small talk: greetings, thanks, goodbyes, and « oui », « non », « annuler » with nothing to
+# answer or cancel.
+GREET, THANK, GOODBYE, NOTHING_PENDING = "greet", "thank", "goodbye", "nothing_pending"
+SMALL_TALK = (GREET, THANK, GOODBYE, NOTHING_PENDING)
 WHY, EXAMPLE, DETAILS, NEXT, HOW, WHEN, PITFALLS = "why", "example", "details", "next", "how", "when", "pitfalls"
 FOLLOW_UPS = (WHY, EXAMPLE, DETAILS, NEXT, HOW, WHEN, PITFALLS)
 
@@ -43,6 +47,8 @@ NO_SUGGESTION = "no_suggestion"
 SHOW_CAPABILITIES = "show_capabilities"
 SHOW_JOB = "show_job"
 SHOW_IS_BOT = "show_is_bot"
+GREETING, THANKS, FAREWELL, ANYTHING_ELSE = "greeting", "thanks", "farewell", "anything_else"
+_SMALL_TALK_REPLIES = {GREET: GREETING, THANK: THANKS, GOODBYE: FAREWELL, NOTHING_PENDING: ANYTHING_ELSE}
 
 # Where components/relevance.py puts its score in the NLU's parse data.
 RELEVANCE_KEY = "relevance"
@@ -73,6 +79,10 @@ TRUSTED = 1.5 * CONFIDENT
 # Below this confidence, the NLU's reading of a follow-up (« et ensuite ? ») that names no
 # aspect and has words of the work is doubted: the message goes to the search.
 SURE_FOLLOW_UP = 0.6
+# Below this confidence, the NLU's small talk (« bonjour », « oui ») with words of the work is
+# doubted: « conflits » read as « oui » (0.36), « évaluation coop » as « bonjour » (0.37); real
+# small talk is read at 0.8 and more.
+SURE_SMALL_TALK = 0.5
 # At or above this relevance, the NLU's « out of scope » is not believed.
 ON_TOPIC = 0.5
 # The relevance filter this sure places a message at work, whatever the base matches.
@@ -144,6 +154,8 @@ _WHAT_NOW = re.compile(
     r"a ce stade|a ce moment|a cette etape|dans cette etape|(?:quelle|quel) (?:phase|etape|stade)|"
     r"par (?:ou|quoi) (?:je |on )?(?:commence|demarre)|(?:je|on) m y prends? comment|comment (?:je|on) m y prends?)"
 )
+# The kinds of text (bot.kb.search) that name a mission rather than describe a situation.
+_NAMED = ("keyword", "title", "map_label")
 # Words that ask for more on the mission discussed, whatever aspect (« et après ? », « et là ? »).
 _FOLLOW_UP_WORDS = re.compile(r"\b(?:et apres|ensuite|suite|puis|la suite|et la|et maintenant|alors)\b")
 # « Comment … ? »: a question on how to do something, not on what a stage holds.
@@ -243,6 +255,8 @@ class Advisor:
         self.kb = kb
 
     def decide(self, turn: Turn) -> Decision:
+        if turn.act in SMALL_TALK:
+            return self._small_talk(turn)
         if turn.act == OUT_OF_SCOPE and turn.relevance is not None and turn.relevance >= ON_TOPIC:
             # The NLU's « out of scope » against the relevance filter: its second reading.
             turn = replace(turn, act=turn.second_act or FALLBACK)
@@ -310,6 +324,16 @@ class Advisor:
             if hits and _best(hits) >= CONFIDENT:
                 return self._suggest(hits)
         return Decision(SHOW_CAPABILITIES)
+
+    def _small_talk(self, turn: Turn) -> Decision:
+        """A greeting, thanks or « oui » gets its reply; a word of the work the NLU took for one
+        with doubt (« conflits », « évaluation coop ») gets what the knowledge base has on it."""
+        unsure = turn.confidence is not None and turn.confidence < SURE_SMALL_TALK
+        if unsure and self._size(turn.text) >= 1:
+            decision = self.decide(replace(turn, act=FALLBACK))
+            if decision.kind not in (REPHRASE, NO_SUGGESTION, NO_CONTEXT, NO_OPTION, REFUSE):
+                return decision
+        return Decision(_SMALL_TALK_REPLIES[turn.act])
 
     def _is_bot(self, turn: Turn) -> Decision:
         """« T'es un robot ? » gets the answer that it is one; a question on the work the NLU
@@ -556,6 +580,10 @@ class Advisor:
             return self._suggest(hits)
         if best >= CONFIDENT or (at_work and best >= WEAK):
             return self._suggest(hits)
+        if hits and self._size(text) <= 2 and self._names(text, hits[0]):
+            # « conflits », « évaluation coop », « interconnaissance »: a keyword or the name of
+            # a mission, typed as in a search engine.
+            return self._suggest(hits)
         if hits and context.current_mission == hits[0].mission.id and self._size(text) < 2 * CONTENT_TERMS:
             # « et si aucun ne veut ? » after the lead partner: the conversation says what it is
             # about, the officer gets advice rather than « did you mean ».
@@ -565,6 +593,15 @@ class Advisor:
         if turn.act in (MISSION, SITUATION):
             return Decision(NO_SUGGESTION)
         return Decision(REPHRASE)
+
+    def _names(self, text: str, hit: SearchHit) -> bool:
+        """Whether a short message is a keyword of the mission found or words of its name."""
+        if hit.matched_kind in _NAMED:
+            return True
+        generic = set(self.kb.content_terms(_GENERIC_WORDS))
+        terms = set(self.kb.content_terms(text)) - generic
+        name = set(self.kb.content_terms(f"{hit.mission.title} {hit.mission.map_label}"))
+        return bool(terms) and terms <= name
 
     def _phase_alone(self, text: str) -> Optional[Phase]:
         """The phase a message names when it says nothing else of its own: besides the phase's

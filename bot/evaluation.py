@@ -50,7 +50,7 @@ SETS = {
     "survey": EVALUATION_DIR / "survey.yml",
 }
 # The blind set is scored once, when a piece of work is finished: never while tuning.
-DEFAULT_SETS = ("development", "heldout", "fresh", "audit", "field", "sound", "check")
+DEFAULT_SETS = ("development", "heldout", "fresh", "audit", "field", "sound", "check", "probe", "survey")
 # Floors kept by make test on the live stack and by make eval's exit code: (score, top-1), a
 # little under what was measured (BENCHMARKS.md).
 FLOORS = {

@@ -365,6 +365,29 @@ def test_a_keyword_the_nlu_tags_as_a_theme_does_not_outweigh_the_whole_question(
 
 
 @pytest.mark.parametrize(
+    ("act", "text", "confidence", "kind"),
+    [
+        (advisor.GREET, "bonjour", 0.99, advisor.GREETING),
+        (advisor.THANK, "merci beaucoup", 0.99, advisor.THANKS),
+        (advisor.GOODBYE, "bonne journée", 0.95, advisor.FAREWELL),
+        (advisor.NOTHING_PENDING, "oui", 0.95, advisor.ANYTHING_ELSE),
+        (advisor.NOTHING_PENDING, "conflits", 0.36, advisor.SUGGEST),
+        (advisor.GREET, "évaluation coop", 0.37, advisor.SUGGEST),
+        (advisor.NOTHING_PENDING, "bof", 0.4, advisor.ANYTHING_ELSE),
+    ],
+)
+def test_small_talk_gets_its_reply_unless_the_nlu_doubts_and_the_words_are_of_the_work(
+    decide, act, text, confidence, kind
+):
+    assert decide(Turn(act, text, confidence=confidence)).kind == kind
+
+
+@pytest.mark.parametrize("text", ["interconnaissance", "financements ?", "silo"])
+def test_a_keyword_typed_alone_gets_its_mission_not_did_you_mean(decide, text):
+    assert decide(Turn(advisor.FALLBACK, text, confidence=0.3, relevance=0.98)).kind == advisor.SUGGEST
+
+
+@pytest.mark.parametrize(
     ("text", "kind"),
     [
         ("est-ce que je parle à un robot ?", advisor.SHOW_IS_BOT),
