@@ -110,12 +110,13 @@ def test_unknown_mission_says_so(kb):
     assert responses(messages) == ["utter_no_suggestion"] and events == []
 
 
-def test_theme_entity_breaks_ties_among_the_first_hits(kb):
+def test_theme_entity_does_not_reorder_the_first_hits(kb):
+    """The theme is a keyword of the lookup tables; the search weighs the whole question
+    (search first: 272 of 296 first missions right on the spent sets, theme first: 260)."""
     text = "comment partager les moyens entre partenaires"
     hits = [hit.mission.id for hit in kb.find_missions(text, limit=3)]
-    theme = hits[1]
-    messages, _ = run(ActionExplainMission(kb), tracker_for(text, "ask_mission", [entity("theme", theme)]))
-    assert messages[0]["title"] == kb.get_mission(theme).title != kb.get_mission(hits[0]).title
+    messages, _ = run(ActionExplainMission(kb), tracker_for(text, "ask_mission", [entity("theme", hits[1])]))
+    assert messages[0]["title"] == kb.get_mission(hits[0]).title
 
 
 def test_theme_outside_the_first_hits_does_not_override_the_search(kb):
