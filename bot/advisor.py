@@ -331,7 +331,9 @@ class Advisor:
         unsure = turn.confidence is not None and turn.confidence < SURE_SMALL_TALK
         if unsure and self._size(turn.text) >= 1:
             decision = self.decide(replace(turn, act=FALLBACK))
-            if decision.kind not in (REPHRASE, NO_SUGGESTION, NO_CONTEXT, NO_OPTION, REFUSE):
+            # An answer, not a doubt: « allez je vous laisse » read as « goodbye » at 0.4 is
+            # still a goodbye, whatever mission its « laisse » half matches.
+            if decision.kind in (SUGGEST, SHOW_MISSION, SHOW_PHASE, SHOW_PHASES, FOLLOW_UP, SHOW_STEP):
                 return decision
         return Decision(_SMALL_TALK_REPLIES[turn.act])
 
