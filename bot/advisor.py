@@ -154,6 +154,11 @@ _WHAT_NOW = re.compile(
     r"a ce stade|a ce moment|a cette etape|dans cette etape|(?:quelle|quel) (?:phase|etape|stade)|"
     r"par (?:ou|quoi) (?:je |on )?(?:commence|demarre)|(?:je|on) m y prends? comment|comment (?:je|on) m y prends?)"
 )
+# Words of small talk: a message that has one is what the NLU read, however unsure.
+_SMALL_TALK_WORDS = re.compile(
+    r"\b(?:bonjour|bonsoir|salut|hello|coucou|merci|au revoir|a bientot|a plus|bonne (?:journee|soiree|continuation)|"
+    r"bye|ciao|oui|non|ok|okay|d accord|annule|annuler|stop)\b"
+)
 # The kinds of text (bot.kb.search) that name a mission rather than describe a situation.
 _NAMED = ("keyword", "title", "map_label")
 # Words that ask for more on the mission discussed, whatever aspect (« et après ? », « et là ? »).
@@ -329,7 +334,7 @@ class Advisor:
         """A greeting, thanks or « oui » gets its reply; a word of the work the NLU took for one
         with doubt (« conflits », « évaluation coop ») gets what the knowledge base has on it."""
         unsure = turn.confidence is not None and turn.confidence < SURE_SMALL_TALK
-        if unsure and self._size(turn.text) >= 1:
+        if unsure and not _SMALL_TALK_WORDS.search(plain(turn.text)) and self._size(turn.text) >= 1:
             decision = self.decide(replace(turn, act=FALLBACK))
             # An answer, not a doubt: « allez je vous laisse » read as « goodbye » at 0.4 is
             # still a goodbye, whatever mission its « laisse » half matches.

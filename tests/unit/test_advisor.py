@@ -375,6 +375,7 @@ def test_a_keyword_the_nlu_tags_as_a_theme_does_not_outweigh_the_whole_question(
         (advisor.GREET, "évaluation coop", 0.37, advisor.SUGGEST),
         (advisor.NOTHING_PENDING, "bof", 0.4, advisor.ANYTHING_ELSE),
         (advisor.GOODBYE, "allez je vous laisse, le bus arrive", 0.4, advisor.FAREWELL),
+        (advisor.THANK, "au revoir et merci pour les pistes sur le conflit", 0.39, advisor.THANKS),
     ],
 )
 def test_small_talk_gets_its_reply_unless_the_nlu_doubts_and_the_words_are_of_the_work(
