@@ -43,7 +43,8 @@ _WORD = re.compile(r"\w+")
 _LINKERS = re.compile(r"\b(?:par contre|en revanche|en fait|du coup|quand meme|tout de meme)\b")
 _HELP = re.compile(
     r"\b(?:besoin d aide|besoin d un coup de main|aidez moi|aide moi|aide svp|help|"
-    r"(?:m|nous) (?:aider|aidez|aideriez|aiderais|aiderait))\b"
+    r"(?:m|nous) (?:aider|aidez|aideriez|aiderais|aiderait)|"
+    r"(?:tu|vous) (?:sais|savez) faire|sais tu faire|savez vous faire)\b"
 )
 
 
@@ -307,7 +308,7 @@ class SearchIndex:
         words |= {word[:-1] for word in words if word[-1] in "sx"}  # a one-word phrase in the plural
         meanings: List[str] = []
         # « besoin d'aide », « aidez-moi », « tu peux m'aider » ask for help, and say nothing
-        # of what about.
+        # of what about; « tu sais faire » asks what the assistant does, not for know-how.
         phrase_words: Set[str] = {
             word
             for pattern in (_HELP, _LINKERS)

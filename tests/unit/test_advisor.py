@@ -438,6 +438,12 @@ def test_a_call_for_help_that_tells_a_situation_gets_advice_on_it(decide):
     assert decide(Turn(advisor.CAPABILITIES, "tu peux m'aider sur quoi ?")).kind == advisor.SHOW_CAPABILITIES
 
 
+def test_what_the_assistant_can_do_is_not_the_know_how_of_a_mission(decide):
+    """« tu sais faire » asks about the assistant; « savoir-faire » is transferring the expertise."""
+    text = "qu'est-ce que tu sais faire pour les chargées de coopération ?"
+    assert decide(Turn(advisor.CAPABILITIES, text)).kind == advisor.SHOW_CAPABILITIES
+
+
 @pytest.mark.parametrize(
     ("words", "index"),
     [("la sixième", 5), ("la onzième", 10), ("la 11", 10), ("la 7e", 6), ("la 12", 11), ("la dernière", -1)],
