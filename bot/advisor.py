@@ -156,13 +156,13 @@ _WHAT_NOW = re.compile(
 )
 # Words of small talk: a message that has one is what the NLU read, however unsure.
 _SMALL_TALK_WORDS = re.compile(
-    r"\b(?:bonjour|bonsoir|salut|hello|coucou|merci|au revoir|a bientot|a plus|bonne (?:journee|soiree|continuation)|"
-    r"bye|ciao|oui|non|ok|okay|d accord|annule|annuler|stop)\b"
+    r"\b(?:bonjour|bonsoir|salut|hello|coucou|merci|au revoir|a bientot|a plus tard|"
+    r"bonne (?:journee|soiree|continuation)|bye|ciao|oui|non|ok|okay|d accord|annule|annuler|stop)\b"
 )
 # The kinds of text (bot.kb.search) that name a mission rather than describe a situation.
 _NAMED = ("keyword", "title", "map_label")
 # Words that ask for more on the mission discussed, whatever aspect (« et après ? », « et là ? »).
-_FOLLOW_UP_WORDS = re.compile(r"\b(?:et apres|ensuite|suite|puis|la suite|et la|et maintenant|alors)\b")
+_FOLLOW_UP_WORDS = re.compile(r"\b(?:et apres|ensuite|suite|puis|et la|et maintenant|alors)\b")
 # « Comment … ? »: a question on how to do something, not on what a stage holds.
 _HOW = re.compile(r"\bcomment\b")
 # « On est dans quelle phase ? »: the stage the message tells is the answer, whatever else it says.

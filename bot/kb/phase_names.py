@@ -5,9 +5,9 @@ alias « avant de lancer », « nos actions sont lancées » for « actions lanc
 several words is therefore found word by word, in its order, each word as written or with the
 same stem, with at most one word slipped in between two of them. The small words that link
 a name's words (« de », « du », « la »…) may be any other: « en fin de programme » is the
-alias « fin du programme », « connaître du contexte » the alias « le contexte ». A one-word name must be
-written as it is (the knowledge base then tries its lemma): its stem alone names too much
-(« dur » is not « durer »).
+alias « fin du programme », « connaître du contexte » the alias « le contexte ». A one-word
+name must be written as it is (the knowledge base then tries its lemma): its stem alone names
+too much (« dur » is not « durer »).
 """
 
 from __future__ import annotations

@@ -623,8 +623,10 @@ def test_a_mission_asked_beside_the_phase_named_is_that_mission(decide):
 
 
 def test_the_missions_of_a_stage_asked_without_a_question_word_are_that_stage(decide):
-    decision = decide(Turn(advisor.SITUATION, "les compétences qui servent tout le temps ?"))
+    decision = decide(Turn(advisor.SITUATION, "les compétences qui servent tout du long ?"))
     assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "transversal"
+    # « tout le temps » is not a stage: « les élus changent tout le temps » is a situation.
+    assert decide(Turn(advisor.SITUATION, "les élus changent tout le temps, que faire ?")).kind != advisor.SHOW_PHASE
 
 
 def test_a_phase_name_keeps_every_and_whole_apart(kb):
