@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import List, Optional, Sequence, Tuple
 
 from bot import focus
+from bot.kb.phase_names import PhaseMatch
 from bot.kb.records import Mission, Phase, SearchHit, Suggestion
 from bot.kb.service import KnowledgeBase
 from bot.text import fold, plain
@@ -324,11 +325,16 @@ class Advisor:
             return follow_up
         # Counted in search terms, « ya deux partenaires qui se détestent, help » says little
         # (the synonym « se détestent » is not a term): the base's confidence decides.
-        if self._size(turn.text) >= 1:
-            hits = self.kb.find_missions(turn.text, limit=8)
+        return self._confident_advice(turn.text) or Decision(SHOW_CAPABILITIES)
+
+    def _confident_advice(self, text: str) -> Optional[Decision]:
+        """Advice on a message the knowledge base matches with confidence, whatever act the
+        NLU read in it; ``None`` otherwise."""
+        if self._size(text) >= 1:
+            hits = self.kb.find_missions(text, limit=8)
             if hits and _best(hits) >= CONFIDENT:
                 return self._suggest(hits)
-        return Decision(SHOW_CAPABILITIES)
+        return None
 
     def _small_talk(self, turn: Turn) -> Decision:
         """A greeting, thanks or « oui » gets its reply; a word of the work the NLU took for one
@@ -346,11 +352,7 @@ class Advisor:
         """« T'es un robot ? » gets the answer that it is one; a question on the work the NLU
         took for it gets advice: « on est en fin de programme, qu'est-ce qui m'attend ? » was
         read as « qu'est-ce que tu es ? » (0.56)."""
-        if self._size(turn.text) >= 1:
-            hits = self.kb.find_missions(turn.text, limit=8)
-            if hits and _best(hits) >= CONFIDENT:
-                return self._suggest(hits)
-        return Decision(SHOW_IS_BOT)
+        return self._confident_advice(turn.text) or Decision(SHOW_IS_BOT)
 
     # -- rank references -------------------------------------------------------------------
 
@@ -495,8 +497,7 @@ class Advisor:
         match = self.kb.match_phase(turn.text)
         if match is None:
             return None
-        words = plain(turn.text).split()
-        rest = " ".join(words[: match.start] + words[match.end :])
+        rest = _without(plain(turn.text), match)
         if self._talks_of_phases(rest) or self.kb.find_phase(rest) is not None:
             return None  # « avant de démarrer, quels éléments de contexte ? »: the phase again
         hits = self.kb.find_missions(rest, limit=8) if self._size(rest) >= 2 else []
@@ -670,11 +671,10 @@ class Advisor:
         match = self.kb.match_phase(text)
         if match is None:
             return self._phase_of_activity(folded) if which_phase and _WE_ARE.search(folded) else None
-        words = folded.split()
-        rest = " ".join(words[: match.start] + words[match.end :])
         if not which_phase and not self._asked_in_one_clause(text):
-            if self._tells_a_difficulty(_FILLERS.sub(" ", _WHAT_NOW.sub(" ", rest))):
+            if self._tells_a_difficulty(_without(folded, match)):
                 return None
+        words = folded.split()
         if _DONE.search(" ".join(words[max(0, match.start - 3) : match.start])):
             return self._next_phase(match.phase.id) or match.phase
         return match.phase
@@ -688,16 +688,16 @@ class Advisor:
             match = self.kb.match_phase(clause.text) if _WHAT_NOW.search(folded) else None
             if match is None:
                 continue
-            words = folded.split()
-            rest = " ".join(words[: match.start] + words[match.end :])
-            return not self._tells_a_difficulty(_FILLERS.sub(" ", _WHAT_NOW.sub(" ", rest)))
+            return not self._tells_a_difficulty(_without(folded, match))
         return False
 
     def _tells_a_difficulty(self, rest: str) -> bool:
         """Whether what a stage question says besides the stage is a question of its own: a
         difficulty (something goes wrong), a question on how to do something that matches a
         mission (« comment susciter d'autres coopérations plus tard ? »), or a strong match of
-        a mission; « on cherche les partenaires et les sujets » only sets the scene."""
+        a mission; « on cherche les partenaires et les sujets » only sets the scene. The words
+        that ask what to do (« à ce stade », « concrètement ») are not part of it."""
+        rest = _FILLERS.sub(" ", _WHAT_NOW.sub(" ", rest))
         hits = self.kb.find_missions(rest, limit=1)
         bar = WEAK if _TROUBLE.search(rest) else CONFIDENT if _HOW.search(rest) else TRUSTED
         return bool(hits and hits[0].score >= bar)
@@ -818,6 +818,12 @@ class Advisor:
     def _suggest(self, hits: Sequence[SearchHit]) -> Decision:
         suggestions = tuple(self.kb.suggestions(hits))
         return Decision(SUGGEST, suggestions=suggestions) if suggestions else Decision(NO_SUGGESTION)
+
+
+def _without(folded: str, match: PhaseMatch) -> str:
+    """A folded text without the phase name ``match`` found in it (word positions)."""
+    words = folded.split()
+    return " ".join(words[: match.start] + words[match.end :])
 
 
 def _best(hits: Sequence[SearchHit]) -> float:
