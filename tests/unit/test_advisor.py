@@ -591,7 +591,7 @@ def test_where_the_officer_stands_is_told_by_what_they_do(decide, text, phase_id
 
 
 def test_a_question_on_a_stage_asked_in_one_clause_gets_the_stage_whatever_the_scene_before(decide):
-    text = "Je découvre le territoire et dois d'abord voir les élus. Qu'est-ce que je dois faire en préalable ?"
+    text = "Je découvre le territoire, ses élus et l'histoire des coopérations passées. Que faire en préalable ?"
     decision = decide(Turn(advisor.SITUATION, text))
     assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "prerequisites"
 
@@ -604,7 +604,7 @@ def test_a_phase_name_that_holds_a_question_word_asks_nothing(decide):
 
 
 def test_a_how_question_beside_a_stage_is_a_question_of_its_own(decide):
-    text = "On vient juste de démarrer, mais comment préparer dès maintenant d'autres coopérations ?"
+    text = "On vient juste de démarrer, et maintenant comment préparer d'autres coopérations pour plus tard ?"
     decision = decide(Turn(advisor.SITUATION, text))
     assert decision.kind == advisor.SUGGEST and first(decision) == "spark_new_cooperations"
 
