@@ -92,6 +92,9 @@ AT_WORK = 0.9
 # it well but not certainly (below TRUSTED) no longer saves it unless the filter leans towards
 # the work: « la gouvernance d'une SAS », « un jeu vidéo en mode coopération ».
 SURE_OUT = 0.9
+# The NLU this sure a message is out of scope and the filter below OFF_TOPIC: refused whatever
+# the base matches (a mission's name in another world).
+LIKELY_OUT = 0.7
 OFF_TOPIC_WHEN_SURE = 0.3
 
 # Words that place a message in the officer's work: it is then never refused as out of scope.
@@ -755,11 +758,13 @@ class Advisor:
         if turn.relevance is None or self._talks_of_phases(turn.text):
             return False
         continues = turn.context.current_mission and self._size(turn.text) < 2 * CONTENT_TERMS
-        sure_out = not continues and turn.act == OUT_OF_SCOPE and (turn.confidence or 0.0) >= SURE_OUT
-        if sure_out and turn.relevance < OFF_TOPIC / 2:
+        read_out = not continues and turn.act == OUT_OF_SCOPE
+        sure_out = read_out and (turn.confidence or 0.0) >= SURE_OUT
+        if read_out and (turn.confidence or 0.0) >= LIKELY_OUT and turn.relevance < OFF_TOPIC:
             # Both models agree, whatever the base matches: « comment piloter un drone ? »,
-            # « gérer le conflit avec mon propriétaire ». (On the spent sets, no question on
-            # the work is read so.)
+            # « gérer le conflit avec mon propriétaire », « chef de file d'une liste électorale ».
+            # (On the spent sets, no question on the work is read so: the lowest relevance of
+            # one the NLU reads out of scope is 0.31.)
             return True
         if best >= TRUSTED:
             return False

@@ -331,6 +331,15 @@ def test_both_models_sure_it_is_elsewhere_is_refused_however_well_the_base_match
     assert decide(Turn(advisor.MISSION, text, relevance=0.02)).kind != advisor.REFUSE
 
 
+def test_a_missions_name_in_another_world_is_refused_when_both_models_lean_out(decide):
+    """« chef de file » is a mission's name, matched above TRUSTED; the NLU (0.8) and the filter
+    (0.15) both place the message in an election."""
+    text = "qui est le chef de file de la liste aux municipales à Lyon ?"
+    assert decide(Turn(advisor.OUT_OF_SCOPE, text, relevance=0.15, confidence=0.8)).kind == advisor.REFUSE
+    assert decide(Turn(advisor.OUT_OF_SCOPE, text, relevance=0.3, confidence=0.8)).kind != advisor.REFUSE
+    assert decide(Turn(advisor.OUT_OF_SCOPE, text, relevance=0.15, confidence=0.6)).kind != advisor.REFUSE
+
+
 def test_the_nlus_out_of_scope_gives_way_to_its_second_reading_when_the_filter_disagrees(decide):
     text = "c'est quoi le parcours habituel pour monter une coopération ?"
     assert decide(Turn(advisor.OUT_OF_SCOPE, text, relevance=0.9, second_act=advisor.PHASES)).kind == (
