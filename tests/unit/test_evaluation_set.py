@@ -61,7 +61,9 @@ def test_no_evaluation_message_is_in_the_training_data_or_the_content(content, n
     assert not leaked, leaked
 
 
-@pytest.mark.parametrize("name", ["heldout", "blind", "fresh", "audit", "field", "sound", "check"])
+@pytest.mark.parametrize(
+    "name", ["heldout", "blind", "fresh", "audit", "field", "sound", "check", "probe", "survey", "panel"]
+)
 def test_independent_sets_are_large_and_cover_every_category_mission_and_phase(content, name):
     questions = load_questions(SETS[name])
     assert len(questions) >= 200 and len({question.id for question in questions}) == len(questions)
