@@ -48,6 +48,7 @@ SETS = {
     "check": EVALUATION_DIR / "check.yml",
     "probe": EVALUATION_DIR / "probe.yml",
     "survey": EVALUATION_DIR / "survey.yml",
+    "trial": EVALUATION_DIR / "trial.yml",
     "panel": EVALUATION_DIR / "panel.yml",
 }
 # The blind set is scored once, when a piece of work is finished: never while tuning.
@@ -65,6 +66,7 @@ FLOORS = {
     "check": (0.92, 0.88),
     "probe": (0.95, 0.87),
     "survey": (0.93, 0.85),
+    "trial": (0.92, 0.85),
     "panel": (0.92, 0.85),
 }
 QUESTIONS_PATH = SETS["development"]

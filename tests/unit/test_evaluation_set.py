@@ -62,7 +62,7 @@ def test_no_evaluation_message_is_in_the_training_data_or_the_content(content, n
 
 
 @pytest.mark.parametrize(
-    "name", ["heldout", "blind", "fresh", "audit", "field", "sound", "check", "probe", "survey", "panel"]
+    "name", ["heldout", "blind", "fresh", "audit", "field", "sound", "check", "probe", "survey", "trial", "panel"]
 )
 def test_independent_sets_are_large_and_cover_every_category_mission_and_phase(content, name):
     questions = load_questions(SETS[name])
