@@ -34,7 +34,8 @@ _IMPOSED_WORDS = (
 )
 _VOLUNTARY_WORDS = ("voulu", "souhait", "chois", "volont", "initiative", "envie", "spontan", "decid", "libre")
 # How officers describe where their cooperation stands, when they name no phase: « on commence
-# tout juste, on se réunit », « les actions sont lancées », « ça tourne depuis des années ».
+# tout juste, on se réunit », « les actions sont lancées », « on a voté le plan d'action »,
+# « ça tourne depuis des années ».
 # Longer phrases first: « pas encore commencé » is the prerequisites, not « commencé ».
 _STAGE_WORDS = {
     "prerequisites": (
@@ -51,6 +52,8 @@ _STAGE_WORDS = {
         "realis", "concret", "en cours", "deroul", "oeuvre", "mis en place", "met en place", "mettre en place",
         "actions lancees", "actions sont lancees", "operationnel", "deploi", "on avance", "ca avance",
         "en route", "en marche", "on agit", "dans les actions", "dans l action", "en pleine action",
+        "plan d action", "plans d action", "programme d action", "feuille de route", "convention signee",
+        "convention est signee", "on a signe", "on a vote", "a ete vote", "ont vote", "on a valide", "adopte",
     ),
     "sustainability": (
         "durer", "perenn", "fin du", "se termine", "termin", "s acheve", "bilan", "apres le projet",
@@ -80,7 +83,11 @@ _CANCEL = re.compile(
     r"\b(?:annule|annuler|annulez|annulons|laisse tomber|laissez tomber|laissons tomber|on laisse tomber|stop|"
     r"stoppe|on arrete|arrete(?: tout| la| le| ca)?$|arretons|on verra (?:plus tard|ca)|une autre fois|"
     r"pas maintenant|j ai pas le temps|je n ai pas le temps|en fait non|finalement non|"
-    r"oublie(?:z)? (?:ca|le diagnostic|le questionnaire)|on reprendra)\b"
+    r"oublie(?:z)? (?:ca|le diagnostic|le questionnaire)|on reprendra|on en reste la|restons en la|"
+    r"je prefere (?:ne pas continuer|ne pas poursuivre|arreter|en rester la)|"
+    r"(?:(?:ne )?pas|plus) (?:continuer|poursuivre) (?:ce|le|cette) (?:diagnostic|questionnaire|point)|"
+    r"(?:arreter|stopper|interrompre) (?:ce|le|cette) (?:diagnostic|questionnaire|point)|"
+    r"(?:arreter|stopper|arrete|arretez|arretons) (?:ces|vos|tes|les) questions$)\b"
 )
 # A short answer that names nothing: « aucune idée », « euh… bonne question », « je sais pas ».
 _VAGUE = re.compile(

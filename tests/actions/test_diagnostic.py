@@ -133,6 +133,9 @@ def test_plan_without_answers_does_not_invent_one(kb, missing):
         ("diag_partners", "on verra ça une autre fois"),
         ("diag_origin", "stop"),
         ("diag_difficulty", "finalement non, pas maintenant"),
+        ("diag_difficulty", "Non en fait je préfère ne pas continuer ce diagnostic."),
+        ("diag_partners", "on en reste là pour aujourd'hui"),
+        ("diag_origin", "on peut arrêter le questionnaire ?"),
     ],
 )
 def test_an_answer_that_gives_up_stops_the_form_whatever_the_nlu_read(kb, slot, value):
@@ -152,6 +155,14 @@ def test_stopping_the_diagnostic_ends_the_form_and_forgets_its_answers(text):
     assert responses(messages) == ["utter_diagnostic_cancelled"]
     assert {"event": "active_loop", "name": None, "timestamp": None} in events
     assert slot_values(events) == {"requested_slot": None, **{slot: None for slot in COMPLETE}}
+
+
+@pytest.mark.parametrize(
+    "value", ["le président ne veut plus continuer la coopération", "les élus veulent arrêter les questions de budget"]
+)
+def test_a_difficulty_about_stopping_is_not_a_cancel(kb, value):
+    result, said = validate(kb, "diag_difficulty", value, intent="describe_situation")
+    assert result.get("diag_difficulty") and "requested_slot" not in result
 
 
 def test_an_answer_the_nlu_took_for_a_cancel_goes_back_to_the_form():

@@ -150,6 +150,8 @@ def test_each_step_carries_the_title_phase_and_first_step_of_its_mission(kb, pha
         ("ça tourne depuis des années mais ça s'essouffle", "sustainability"),
         ("on est en plein dans les actions", "implementation"),
         ("le programme finit dans six mois", "sustainability"),
+        ("On a voté le plan d'action il y a un an.", "implementation"),
+        ("la convention est signée depuis peu", "implementation"),
     ],
 )
 def test_read_stage_finds_the_phase_an_answer_describes(text, phase_id):
