@@ -83,13 +83,12 @@ def utter_phases(dispatcher: CollectingDispatcher, phases: Sequence[Phase]) -> L
     return [SlotSet(slots.LAST_LIST, LIST_PHASES), SlotSet(slots.CURRENT_MISSION, None)]
 
 
-def utter_phase(
-    dispatcher: CollectingDispatcher, phase: Phase, missions: Sequence[MissionSummary], from_overview: bool = False
-) -> List[dict]:
+def utter_phase(dispatcher: CollectingDispatcher, phase: Phase, missions: Sequence[MissionSummary]) -> List[dict]:
     """One phase and all its missions, a sub-mission after the mission it belongs to (« Identifier
     un chef de file », part of « Construire et faire vivre les partenariats »), numbered as « la
-    11 » can refer to them. Reached by a rank in the overview (« la 2 »), a bare rank that
-    follows still means a phase (« et la 4 ? »); « la 3e mission » means a mission."""
+    11 » can refer to them. A bare rank that follows means one of these missions, even when the
+    phase was chosen from the overview (« la 2 » then « la 4 »): the list last shown is the one
+    referred to; « la 3e phase » still means a phase."""
     titles = {mission.id: mission.title for mission in missions}
     dispatcher.utter_message(
         response="utter_phase",
@@ -103,10 +102,7 @@ def utter_phase(
         ),
     )
     dispatcher.utter_message(response="utter_choose_mission", buttons=mission_buttons(missions))
-    events = [SlotSet(slots.PHASE, phase.id), *offered(missions), SlotSet(slots.CURRENT_MISSION, None)]
-    if from_overview:
-        events.append(SlotSet(slots.LAST_LIST, LIST_PHASES))
-    return events
+    return [SlotSet(slots.PHASE, phase.id), *offered(missions), SlotSet(slots.CURRENT_MISSION, None)]
 
 
 def utter_follow_up(dispatcher: CollectingDispatcher, kb, mission: Mission, aspect: str) -> List[dict]:
@@ -156,7 +152,7 @@ def render(dispatcher: CollectingDispatcher, kb, decision: Decision) -> List[dic
         return utter_phases(dispatcher, kb.list_phases(include_transversal=True))
     if kind == advisor.SHOW_PHASE:
         missions = kb.list_missions(decision.phase.id)
-        return utter_phase(dispatcher, decision.phase, missions, from_overview=decision.rank > 0)
+        return utter_phase(dispatcher, decision.phase, missions)
     if kind == advisor.FOLLOW_UP:
         return utter_follow_up(dispatcher, kb, decision.mission, decision.aspect)
     if kind == advisor.SHOW_STEP:

@@ -133,7 +133,9 @@ _OVERVIEW = re.compile(
     r"(?:phases|etapes)|cheminement|chronologie|grandes lignes|vue d ensemble|de a a z|cycle de vie|"
     r"du debut (?:a|jusqu a) la fin|(?:s organise|se deroule|se passe|se structure) (?:\w+ ){0,7}dans le temps|"
     r"(?:commence|demarre) et (?:par (?:ou|quoi) )?(?:on |je )?(?:finit|termine)|"
-    r"(?:deroule|deroulement|parcours) (?:type|general|global|complet|habituel|classique|d ensemble))\b"
+    r"(?:deroule|deroulement|parcours) (?:type|general|global|complet|habituel|classique|d ensemble)|"
+    r"dans quel ordre (?:on fait |faire |se font |s enchainent |(?:\w+ ){0,3}les choses)|"
+    r"l ordre (?:des etapes|des phases|des choses|dans lequel))\b"
 )
 # « Par où commencer ? », « on commence par quoi ? »: where the course starts.
 _START = re.compile(
@@ -186,6 +188,8 @@ _WHEN = re.compile(r"^(?:et )?(?:quand|lorsque|lorsqu|une fois(?: que| qu)?|des 
 # (« dans quelle phase on cherche le chef de file ? »).
 _WE_ARE = re.compile(r"\b(?:on (?:en )?est|nous (?:en )?sommes|on se situe|ou en est on)\b")
 # A stage the officer has finished: the next phase is the one asked about.
+# Words between « avant » / « après » and the name of a phase: « avant même la phase d'émergence ».
+_PHASE_FILLERS = ("meme", "la", "l", "le", "les", "phase", "etape", "de", "d", "du")
 _DONE = re.compile(r"\b(?:fini|finie|termine|terminee|acheve|achevee|boucle|bouclee|clos|close)\b")
 # The job itself, named: « chargée de coopération », « ce boulot », « mon poste ».
 _JOB_NAME = re.compile(
@@ -211,9 +215,11 @@ _TROUBLE = re.compile(
 # Words that say nothing of what is asked: « concrètement, je vais faire quoi ? ».
 _FILLERS = re.compile(r"\b(?:concretement|exactement|vraiment|en fait|au juste|au quotidien|en gros|en vrai)\b")
 _STEP_NOUNS = ("etape", "etapes")
-_MISSION_NOUNS = ("mission", "missions", "piste", "pistes", "proposition", "option", "choix", "point")
+_MISSION_NOUNS = ("mission", "missions", "piste", "pistes", "proposition", "option", "choix")
+# An item of whatever list was shown last: « le premier point » of the overview is a phase.
+_ITEM_NOUNS = ("point", "points", "element", "item")
 # The words that make a rank reference (« la deuxième phase »), not counted as content.
-REFERENCE_WORDS = frozenset((*_RANK_WORDS, *_LAST_WORDS, *_PHASE_NOUNS, *_STEP_NOUNS, *_MISSION_NOUNS))
+REFERENCE_WORDS = frozenset((*_RANK_WORDS, *_LAST_WORDS, *_PHASE_NOUNS, *_STEP_NOUNS, *_MISSION_NOUNS, *_ITEM_NOUNS))
 
 
 @dataclass(frozen=True)
@@ -264,6 +270,30 @@ class Advisor:
         self.kb = kb
 
     def decide(self, turn: Turn) -> Decision:
+        decision = self._decide(turn)
+        if decision.kind == SHOW_PHASE and decision.phase is not None and turn.text:
+            return replace(decision, phase=self._beside(turn.text, decision.phase))
+        return decision
+
+    def _beside(self, text: str, phase: Phase) -> Phase:
+        """The phase before or after the one named, when the officer asks what comes « avant
+        (même) l'émergence » or « après la mise en œuvre »."""
+        match = self.kb.match_phase(text)
+        if match is None or match.phase.id != phase.id:
+            return phase
+        before = plain(text).split()[max(0, match.start - 5) : match.start]
+        while before and before[-1] in _PHASE_FILLERS:
+            before.pop()
+        if not before or before[-1] not in ("avant", "apres"):
+            return phase
+        phases = self.kb.list_phases()
+        ids = [item.id for item in phases]
+        if phase.id not in ids:
+            return phase
+        index = ids.index(phase.id) + (1 if before[-1] == "apres" else -1)
+        return phases[index] if 0 <= index < len(phases) else phase
+
+    def _decide(self, turn: Turn) -> Decision:
         if turn.act in SMALL_TALK:
             return self._small_talk(turn)
         if turn.act == OUT_OF_SCOPE and turn.relevance is not None and turn.relevance >= ON_TOPIC:
@@ -378,14 +408,7 @@ class Advisor:
         if noun == "phase" or (noun != "mission" and context.last_list == LIST_PHASES):
             phases = self.kb.list_phases(include_transversal=noun != "phase")
             phase = _item(phases, index)
-            if phase is None and noun != "phase" and context.last_missions:
-                # « la sixième » after a phase chosen from the overview: there is no sixth
-                # phase, but the phase shown lists its missions.
-                chosen = _item(list(context.last_missions), index)
-                mission = self.kb.get_mission(chosen) if chosen else None
-                return Decision(SHOW_MISSION, mission=mission) if mission else Decision(NO_OPTION)
-            # « la 2 » then « et la 4 ? »: the officer is going through the phases.
-            return Decision(SHOW_PHASE, phase=phase, rank=phases.index(phase) + 1) if phase else Decision(NO_OPTION)
+            return Decision(SHOW_PHASE, phase=phase) if phase else Decision(NO_OPTION)
         mission = self.kb.get_mission(context.current_mission) if context.current_mission else None
         if mission is not None and (noun == "step" or not context.last_missions):
             step = _item(list(mission.how), index)
@@ -552,9 +575,14 @@ class Advisor:
             return follow_up
         if not text.strip():
             return Decision(NO_SUGGESTION if turn.act in (MISSION, SITUATION) else REPHRASE)
-        hits = self.kb.find_missions(
-            text, limit=8, phase_id=turn.phase_id or context.phase, context=self._context_text(turn)
-        )
+        hits = self._other_side(turn)
+        other_side = bool(hits)
+        if other_side:
+            text = _OTHER_SIDE.sub(" ", plain(text))
+        else:
+            hits = self.kb.find_missions(
+                text, limit=8, phase_id=turn.phase_id or context.phase, context=self._context_text(turn)
+            )
         best = max((hit.score for hit in hits), default=0.0)
         if best < CONFIDENT:
             # « ça intervient à quel moment ? » while a mission is discussed, whatever act the
@@ -567,7 +595,7 @@ class Advisor:
         first = self._first_phase(text) if best < CONFIDENT and not context.current_mission else None
         if first is not None:
             return Decision(SHOW_PHASE, phase=first)
-        at_work = bool(turn.themes or _WORK_WORDS.search(plain(text)))
+        at_work = other_side or bool(turn.themes or _WORK_WORDS.search(plain(text)))
         if (not at_work and self._elsewhere(turn, text, best)) or self._unrelated(turn, best):
             return Decision(REFUSE)
         phase = self._phase_alone(text) or self._phase_asked(text)
@@ -604,6 +632,18 @@ class Advisor:
         if turn.act in (MISSION, SITUATION):
             return Decision(NO_SUGGESTION)
         return Decision(REPHRASE)
+
+    def _other_side(self, turn: Turn) -> List[SearchHit]:
+        """« Et côté financements ? » during a conversation: the missions for the topic named,
+        when it is one the base knows (a mission's keyword or name); the conversation's words
+        would outweigh the one word asked about. Empty otherwise (« et côté élus ? » is read
+        with what came before)."""
+        folded = plain(turn.text)
+        if not (turn.context.current_mission or turn.context.previous_text) or not _OTHER_SIDE.match(folded):
+            return []
+        topic = _OTHER_SIDE.sub(" ", folded)
+        hits = self.kb.find_missions(topic, limit=8, phase_id=turn.phase_id or turn.context.phase)
+        return hits if hits and (_best(hits) >= WEAK or self._names(topic, hits[0])) else []
 
     def _names(self, text: str, hit: SearchHit) -> bool:
         """Whether a short message is a keyword of the mission found or words of its name."""
@@ -745,6 +785,10 @@ class Advisor:
         étapes ? » (NLU fallback, filter 0.93) was refused."""
         if best >= CONFIDENT or (turn.act != OUT_OF_SCOPE and (turn.relevance or 0.0) >= AT_WORK):
             return False
+        if self._continues(turn) and turn.act != OUT_OF_SCOPE and (turn.relevance or 0.0) >= OFF_TOPIC:
+            # « et si je me trompe sur quelqu'un ? » after « comment repérer les personnes
+            # fiables ? »: no word of the work, but the mission discussed is its topic.
+            return False
         if turn.act == OUT_OF_SCOPE or (turn.act == FALLBACK and best < WEAK):
             return True
         return best == 0.0 and self._has_content(text) or self.kb.known_share(text) <= KNOWN_SHARE
@@ -757,7 +801,7 @@ class Advisor:
         (« et si la Région dit non ? ») is refused only when the filter is nearly certain."""
         if turn.relevance is None or self._talks_of_phases(turn.text):
             return False
-        continues = turn.context.current_mission and self._size(turn.text) < 2 * CONTENT_TERMS
+        continues = self._continues(turn)
         read_out = not continues and turn.act == OUT_OF_SCOPE
         sure_out = read_out and (turn.confidence or 0.0) >= SURE_OUT
         if read_out and (turn.confidence or 0.0) >= LIKELY_OUT and turn.relevance < OFF_TOPIC:
@@ -780,6 +824,15 @@ class Advisor:
             return turn.relevance < (OFF_TOPIC_IN_CONVERSATION if continues else OFF_TOPIC / 2)
         return turn.relevance < OFF_TOPIC
 
+    def _continues(self, turn: Turn) -> bool:
+        """Whether a message is a short one continuing the conversation on a mission, not one
+        that changes the subject (« au fait, tu sais réparer une fuite ? »)."""
+        return bool(
+            turn.context.current_mission
+            and self._size(turn.text) < 2 * CONTENT_TERMS
+            and not _NEW_TOPIC.search(plain(turn.text))
+        )
+
     def _aspect_of_mission(self, turn: Turn, exclude: Sequence[str] = ()) -> Optional[Decision]:
         """A short message naming one aspect (« quelles compétences ? », « un exemple ? ») while
         a mission is discussed: that aspect of that mission, whatever act the NLU read."""
@@ -787,6 +840,9 @@ class Advisor:
         if aspect is None or aspect in exclude or not turn.context.current_mission:
             return None
         if self._size(turn.text) > CONTENT_TERMS:
+            return None
+        if _NEW_TOPIC.search(plain(turn.text)) and self._size(turn.text) >= 2:
+            # « au fait, tu sais comment réparer une fuite sous l'évier ? »: another subject.
             return None
         mission = self.kb.get_mission(turn.context.current_mission)
         return Decision(FOLLOW_UP, mission=mission, aspect=aspect) if mission is not None else None
@@ -852,6 +908,16 @@ def rank_index(rank: Optional[str], words: Sequence[str]) -> Optional[int]:
     return None
 
 
+# « Et côté financements ? », « et au niveau des élus ? »: the same project, another topic.
+_OTHER_SIDE = re.compile(
+    r"^(?:et |mais |ok |bon )*(?:cote|du cote|au niveau|niveau|concernant|en ce qui concerne|pour ce qui est|"
+    r"s agissant|quid|et pour (?:le|la|les|l) (?!suite\b))\b"
+)
+# A message that opens another subject, whatever mission was being discussed.
+_NEW_TOPIC = re.compile(
+    r"^(?:(?:bon|ok|merci|et) )*(?:au fait|sinon|rien a voir|autre chose|autre question|autre sujet|"
+    r"question differente|changement de sujet|changeons de sujet|hors sujet|petite question)\b"
+)
 # Words that ask about one aspect of the mission being discussed, for messages the NLU was
 # unsure about (« c'est quoi les compétences derrière ? »).
 _ASPECT_WORDS = (
@@ -897,6 +963,10 @@ def _is_phase_rank(text: str) -> bool:
 def _noun(words: Sequence[str]) -> Optional[str]:
     """The kind of list a rank points into: the noun right after the rank word (« la quatrième
     mission de cette phase » is a mission), else any list noun of the message."""
+    words = [word.rsplit("'", 1)[-1] for word in words]  # « l'étape 2 »
+    if "plan" in words:
+        # « la première étape du plan »: a mission of the diagnostic's plan, not a step of one.
+        return "mission"
     ranks = [
         i for i, word in enumerate(words) if word in _RANK_WORDS or word in _LAST_WORDS or _RANK_NUMBER.fullmatch(word)
     ]

@@ -123,7 +123,9 @@ def test_rank_after_the_phase_overview_explains_that_phase(kb, text, expected):
     slots = {**OPTIONS, "last_list": "phases"}
     messages, events = follow_up(kb, ActionChooseOption, text, slots=slots, intent="choose_option")
     assert responses(messages)[0] == "utter_phase" and messages[0]["label"] == expected
-    assert slot_values(events)["last_list"] == "phases"  # « et la 4 ? » still means a phase
+    # The phase lists its missions: « et la 4 ? » that follows means its fourth mission.
+    values = slot_values(events)
+    assert values["last_list"] == "missions" and kb.get_mission(values["last_missions"][0]).phase.label == expected
 
 
 def test_step_rank_after_a_mission_shows_that_step(kb):

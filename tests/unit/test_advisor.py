@@ -41,6 +41,11 @@ def first(decision):
         ("Ma question ne porte pas sur le budget, elle porte sur le calendrier", "calendrier", "budget"),
         ("On a réglé le choix du chef de file. Maintenant, comment répartir le travail ?", "répartir", "chef"),
         ("Merci pour tes conseils sur le budget. Autre sujet : comment animer le comité ?", "comité", "budget"),
+        (
+            "Pas besoin de diagnostic, on connaît bien le territoire. Comment rapprocher les équipes ?",
+            "équipes",
+            "territoire",
+        ),
     ],
 )
 def test_the_point_of_a_message_is_kept_and_the_topic_set_aside_dropped(text, kept, dropped):
@@ -55,8 +60,9 @@ def test_the_background_of_a_message_is_kept_for_the_classifier():
 
 
 def test_what_the_officer_says_they_master_badly_is_the_point():
+    """What they know well is set aside like a topic settled."""
     text = "Je connais très bien le territoire. Ce que je maîtrise mal, c'est la gestion des désaccords"
-    assert [clause.weight for clause in clauses(text)] == [0.5, 0.0, 1.0]
+    assert [clause.weight for clause in clauses(text)] == [0.0, 0.0, 1.0]
 
 
 def test_pourtant_inside_a_sentence_does_not_bring_its_point():
@@ -207,14 +213,52 @@ def test_this_phase_means_the_phase_just_shown(decide, act):
     assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "emergence"
 
 
-def test_a_rank_beyond_the_phases_after_a_phase_chosen_from_the_overview_is_one_of_its_missions(decide):
+def test_a_rank_after_a_phase_chosen_from_the_overview_is_one_of_its_missions(decide):
+    """The phase shown lists its missions: that is the list a bare rank refers to; a rank of
+    phases says so."""
     missions = ("know_history", "know_territories", "know_stakeholders", "know_previous_projects",
                 "understand_cooperation_nature", "grasp_complexity")  # fmt: skip
-    context = Context(phase="prerequisites", last_list=advisor.LIST_PHASES, last_missions=missions)
+    context = Context(phase="prerequisites", last_list=advisor.LIST_MISSIONS, last_missions=missions)
     decision = decide(Turn(advisor.CHOOSE, "la sixième", rank="sixième", context=context))
     assert decision.kind == advisor.SHOW_MISSION and decision.mission.id == "grasp_complexity"
     decision = decide(Turn(advisor.CHOOSE, "et la 3 ?", rank="3", context=context))
+    assert decision.kind == advisor.SHOW_MISSION and decision.mission.id == "know_stakeholders"
+    decision = decide(Turn(advisor.CHOOSE, "La dernière mission de cette liste", context=context))
+    assert decision.kind == advisor.SHOW_MISSION and decision.mission.id == "grasp_complexity"
+    decision = decide(Turn(advisor.CHOOSE, "et la troisième phase ?", context=context))
     assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "implementation"
+
+
+@pytest.mark.parametrize(("text", "phase_id"), [("Le premier point, c'est quoi ?", "prerequisites"),
+                                                ("Et le dernier point ?", "transversal")])  # fmt: skip
+def test_a_point_of_the_overview_is_a_phase(decide, text, phase_id):
+    decision = decide(Turn(advisor.CHOOSE, text, context=Context(last_list=advisor.LIST_PHASES)))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == phase_id
+
+
+def test_a_step_of_the_plan_is_one_of_its_missions_not_a_step_of_the_mission_discussed(decide):
+    context = Context(
+        current_mission="find_common_stakes",
+        last_missions=("find_common_stakes", "focus_themes"),
+        last_list=advisor.LIST_MISSIONS,
+    )
+    decision = decide(Turn(advisor.CHOOSE, "La première étape du plan, tu peux détailler ?", context=context))
+    assert decision.kind == advisor.SHOW_MISSION and decision.mission.id == "find_common_stakes"
+    decision = decide(Turn(advisor.CHOOSE, "l'étape 2", context=context))
+    assert decision.kind == advisor.SHOW_STEP and decision.rank == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "named", "phase_id"),
+    [
+        ("Avant même l'émergence du projet, quelles missions ?", "emergence", "prerequisites"),
+        ("et après la mise en oeuvre, on fait quoi ?", "implementation", "sustainability"),
+        ("c'est quoi la phase d'émergence ?", "emergence", "emergence"),
+    ],
+)
+def test_a_phase_asked_before_or_after_another_is_its_neighbour(decide, text, named, phase_id):
+    decision = decide(Turn(advisor.PHASE, text, phase_id=named))
+    assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == phase_id
 
 
 def test_next_after_a_phase_chosen_from_the_overview_is_the_next_phase(decide):
@@ -717,3 +761,42 @@ def test_the_phase_the_message_names_beats_the_nlu_reading(decide):
     text = "on en est au tout début : quelles sont les missions de la phase d'émergence ?"
     decision = decide(Turn(advisor.PHASE, text, phase_id="prerequisites"))
     assert decision.kind == advisor.SHOW_PHASE and decision.phase.id == "emergence"
+
+
+def test_the_order_of_things_is_the_course_of_a_cooperation(decide):
+    text = "Dans quel ordre on fait les choses quand on monte une coopération entre intercos ?"
+    assert decide(Turn(advisor.SITUATION, text, relevance=0.9)).kind == advisor.SHOW_PHASES
+
+
+def test_a_new_subject_during_a_conversation_is_not_a_follow_up(decide):
+    """« Au fait » opens another subject: out of scope for both models, it is refused, not
+    taken for « comment faire ? » on the mission discussed."""
+    context = Context(current_mission="identify_lead_partner")
+    text = "Au fait, tu sais comment réparer une fuite sous l'évier ?"
+    assert decide(Turn(advisor.OUT_OF_SCOPE, text, relevance=0.23, confidence=0.96, context=context)).kind == (
+        advisor.REFUSE
+    )
+    decision = decide(Turn(advisor.EXAMPLE, "au fait, un exemple ?", relevance=0.83, context=context))
+    assert (decision.kind, decision.mission.id) == (advisor.FOLLOW_UP, "identify_lead_partner")
+
+
+def test_a_follow_up_with_no_word_of_the_work_is_read_against_the_mission_discussed(decide):
+    context = Context(current_mission="spot_skills_and_people", previous_text="Comment repérer les personnes fiables ?")
+    turn = Turn(advisor.FALLBACK, "Et si je me trompe sur quelqu'un ?", relevance=0.46, confidence=0.3, context=context)
+    decision = decide(turn)
+    assert decision.kind == advisor.SUGGEST and first(decision) == "spot_skills_and_people"
+    assert decide(Turn(advisor.FALLBACK, turn.text, relevance=0.46, confidence=0.3)).kind == advisor.REFUSE
+
+
+def test_another_side_of_the_project_is_answered_for_itself(decide):
+    """« Et côté financements ? » after a situation: the topic named leads, not the situation's
+    words; « et côté élus ? » names no mission of its own and is read with the conversation."""
+    context = Context(
+        current_mission="focus_themes",
+        previous_text="On lance une coopération sur la mobilité entre trois com com, les élus sont partants.",
+    )
+    for text in ("Et côté financements ?", "Et au niveau de la communication ?"):
+        decision = decide(Turn(advisor.NEXT, text, relevance=0.9, confidence=0.46, context=context))
+        assert decision.kind == advisor.SUGGEST and first(decision) in ("find_funding", "communicate")
+    decision = decide(Turn(advisor.NEXT, "et côté élus ?", relevance=0.9, confidence=0.55, context=context))
+    assert decision.kind == advisor.SUGGEST
