@@ -77,7 +77,8 @@ _DISMISSALS = re.compile(
     r"|on a deja|ils ont deja|nous avons deja|il y a deja|c est fait"
     r"|(?:on|nous|je) (?:connait|connaissons|connais|maitrise|maitrisons) (?:deja |bien |tres bien |par coeur )+"
     r"|(?:on a|nous avons|j ai|ils ont) (?:bien |enfin )?(?:regle|tranche|resolu|boucle)\b"
-    r"|je ne (?:cherche|parle|demande|veux) pas|ne m interesse(?:nt)? pas|pas pour (?:l instant|le moment|maintenant)"
+    r"|je ne (?:cherche|parle|demande) pas|je ne veux pas (?:parler|aborder|traiter|revenir)"
+    r"|ne m interesse(?:nt)? pas|pas pour (?:l instant|le moment|maintenant)"
     r"|on verra (?:plus tard|apres|ca plus tard|ca apres)|(?:ca|cela) (?:peut attendre|attendra|viendra apres)"
     r")"
     r"|" + _NOT_THIS.pattern

@@ -800,3 +800,10 @@ def test_another_side_of_the_project_is_answered_for_itself(decide):
         assert decision.kind == advisor.SUGGEST and first(decision) in ("find_funding", "communicate")
     decision = decide(Turn(advisor.NEXT, "et côté élus ?", relevance=0.9, confidence=0.55, context=context))
     assert decision.kind == advisor.SUGGEST
+
+
+def test_what_the_officer_does_not_want_to_happen_is_not_set_aside():
+    """« je ne veux pas que tout se perde » is a worry; « je ne veux pas parler du budget » sets
+    the budget aside."""
+    assert clauses("Je pars bientôt. Je ne veux pas que tout se perde.")[1].weight > 0
+    assert clauses("Je ne veux pas parler du budget. Comment animer le comité ?")[0].weight == 0
