@@ -24,7 +24,7 @@ def validate(kb, slot, value, entities=None, intent="inform"):
     [
         ("on est en pleine mise en oeuvre", None, "implementation"),
         ("Émergence", None, "emergence"),
-        ("on démarre tout juste, rien n'est encore décidé", None, "prerequisites"),
+        ("on démarre tout juste, rien n'est encore décidé", None, "emergence"),
         ("on est en train de monter le projet avec les partenaires", None, "emergence"),
         ("ça fonctionne depuis des années, on voudrait que ça dure", None, "sustainability"),
         ('/ask_phase{"phase": "sustainability"}', [entity("phase", "sustainability")], "sustainability"),

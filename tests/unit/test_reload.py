@@ -79,10 +79,10 @@ def test_phase_names_are_read_again_after_a_rebuild(rebuilt, analyzer):
     clock = Clock()
     kb = KnowledgeBase(make_session_factory(engine), analyzer, clock=clock)
     assert kb.find_phase("je démarre tout juste") is not None
-    kb._phase_terms["prerequisites"] = []  # what a stale cache would hold
+    kb._phase_terms["emergence"] = []  # what a stale cache would hold
     rebuild()
     clock.now += 2
-    assert kb.find_phase("je démarre tout juste").id == "prerequisites"
+    assert kb.find_phase("je démarre tout juste").id == "emergence"
 
 
 def test_searches_from_many_threads_during_a_rebuild_all_succeed_and_end_on_the_new_content(rebuilt, analyzer):
