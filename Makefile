@@ -104,7 +104,7 @@ test: kb model web browser ## Run every check: lint, rasa data validate, convers
 stories: model ## Conversation tests: every flow of tests/stories must be predicted exactly
 	$(RASA) test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out results/stories
 
-eval: $(INSTALLED) ## Score the RUNNING assistant (make run) on the sets of evaluation/ (development, held-out, fresh, audit, field, sound, check, probe, survey)
+eval: $(INSTALLED) ## Score the RUNNING assistant (make run) on the sets of evaluation/ (every set but blind: development, held-out, fresh, audit, field, sound, check, probe, survey, trial, panel)
 	$(PY) -m bot.evaluation --url http://localhost:$(RASA_PORT) --failures
 
 bench: kb model web ## Benchmarks side by side with a bare Rasa (~10 min); writes BENCHMARKS.md

@@ -187,9 +187,9 @@ _WHEN = re.compile(r"^(?:et )?(?:quand|lorsque|lorsqu|une fois(?: que| qu)?|des 
 # The officer asks where they stand (« on est dans quelle phase ? »), not when a mission comes
 # (« dans quelle phase on cherche le chef de file ? »).
 _WE_ARE = re.compile(r"\b(?:on (?:en )?est|nous (?:en )?sommes|on se situe|ou en est on)\b")
-# A stage the officer has finished: the next phase is the one asked about.
 # Words between « avant » / « après » and the name of a phase: « avant même la phase d'émergence ».
 _PHASE_FILLERS = ("meme", "la", "l", "le", "les", "phase", "etape", "de", "d", "du")
+# A stage the officer has finished: the next phase is the one asked about.
 _DONE = re.compile(r"\b(?:fini|finie|termine|terminee|acheve|achevee|boucle|bouclee|clos|close)\b")
 # The job itself, named: « chargée de coopération », « ce boulot », « mon poste ».
 _JOB_NAME = re.compile(
