@@ -76,6 +76,8 @@ _DISMISSALS = re.compile(
     r"acquis|acquise|signe|signee|ok|valide|validee|finance|financee|convaincu|convaincus|d accord|bon|bien)\b"
     r"|on a deja|ils ont deja|nous avons deja|il y a deja|c est fait"
     r"|(?:on|nous|je) (?:connait|connaissons|connais|maitrise|maitrisons) (?:deja |bien |tres bien |par coeur )+"
+    r"|(?:j ai|on a|nous avons|ils ont) (?:obtenu|eu|decroche) (?:l |leur |un |une |le |la )?"
+    r"(?:accord|feu vert|aval|validation|soutien)"
     r"|(?:on a|nous avons|j ai|ils ont) (?:bien |enfin )?(?:regle|tranche|resolu|boucle)\b"
     r"|je ne (?:cherche|parle|demande) pas|je ne veux pas (?:parler|aborder|traiter|revenir)"
     r"|ne m interesse(?:nt)? pas|pas pour (?:l instant|le moment|maintenant)"

@@ -41,6 +41,7 @@ def first(decision):
         ("Ma question ne porte pas sur le budget, elle porte sur le calendrier", "calendrier", "budget"),
         ("On a réglé le choix du chef de file. Maintenant, comment répartir le travail ?", "répartir", "chef"),
         ("Merci pour tes conseils sur le budget. Autre sujet : comment animer le comité ?", "comité", "budget"),
+        ("J'ai obtenu l'accord de principe des élus. Il faut trouver 200 000 euros", "euros", "accord"),
         (
             "Pas besoin de diagnostic, on connaît bien le territoire. Comment rapprocher les équipes ?",
             "équipes",
