@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.diagnostic import ActionDiagnosticPlan, ActionStopDiagnostic, ValidateDiagnosticForm
+from actions.diagnostic import ActionDiagnosticPlan, ActionStartDiagnostic, ActionStopDiagnostic, ValidateDiagnosticForm
 from tests.actions.helpers import entity, responses, run, slot_values, tracker_for
 
 
@@ -169,3 +169,20 @@ def test_an_answer_the_nlu_took_for_a_cancel_goes_back_to_the_form():
     tracker = tracker_for("ça tourne depuis trois ans, on veut que ça dure", intent="cancel", slots=COMPLETE)
     messages, events = run(ActionStopDiagnostic(), tracker)
     assert messages == [] and events == [{"event": "followup", "name": "diagnostic_form", "timestamp": None}]
+
+
+@pytest.mark.parametrize(
+    ("text", "relevance", "expected"),
+    [
+        ("Tu peux faire un diagnostic de ma coopération ?", 0.087, "utter_diagnostic_start"),
+        ("faire le point sur ma coopé", 0.04, "utter_diagnostic_start"),
+        ("Ma voiture fait un bruit bizarre, tu peux faire un diagnostic ?", 0.01, "utter_out_of_scope"),
+        ("/start_diagnostic", 0.01, "utter_diagnostic_start"),
+    ],
+)
+def test_a_request_for_a_diagnostic_of_something_else_is_refused_and_starts_no_form(kb, text, relevance, expected):
+    tracker = tracker_for(text, intent="start_diagnostic", parse={"relevance": relevance})
+    messages, events = run(ActionStartDiagnostic(kb), tracker)
+    assert responses(messages) == [expected]
+    stopped = {"event": "followup", "name": "action_listen", "timestamp": None} in events
+    assert stopped == (expected == "utter_out_of_scope")
