@@ -286,12 +286,7 @@ class Advisor:
             before.pop()
         if not before or before[-1] not in ("avant", "apres"):
             return phase
-        phases = self.kb.list_phases()
-        ids = [item.id for item in phases]
-        if phase.id not in ids:
-            return phase
-        index = ids.index(phase.id) + (1 if before[-1] == "apres" else -1)
-        return phases[index] if 0 <= index < len(phases) else phase
+        return self._neighbour_phase(phase.id, 1 if before[-1] == "apres" else -1) or phase
 
     def _decide(self, turn: Turn) -> Decision:
         if turn.act in SMALL_TALK:
@@ -473,11 +468,14 @@ class Advisor:
         return bool(_START.search(folded) and _SETUP.search(folded) and not _TROUBLE.search(folded))
 
     def _next_phase(self, phase_id: str) -> Optional[Phase]:
+        return self._neighbour_phase(phase_id, 1)
+
+    def _neighbour_phase(self, phase_id: str, offset: int) -> Optional[Phase]:
+        """The phase ``offset`` places after (or before, if negative) the given one, if any."""
         phases = self.kb.list_phases()
         ids = [phase.id for phase in phases]
-        if phase_id in ids and ids.index(phase_id) + 1 < len(ids):
-            return phases[ids.index(phase_id) + 1]
-        return None
+        index = ids.index(phase_id) + offset if phase_id in ids else -1
+        return phases[index] if 0 <= index < len(phases) else None
 
     # -- the phases -------------------------------------------------------------------------
 
@@ -575,10 +573,10 @@ class Advisor:
             return follow_up
         if not text.strip():
             return Decision(NO_SUGGESTION if turn.act in (MISSION, SITUATION) else REPHRASE)
-        hits = self._other_side(turn)
+        topic, hits = self._other_side(turn)
         other_side = bool(hits)
         if other_side:
-            text = _OTHER_SIDE.sub(" ", plain(text))
+            text = topic
         else:
             hits = self.kb.find_missions(
                 text, limit=8, phase_id=turn.phase_id or context.phase, context=self._context_text(turn)
@@ -633,17 +631,17 @@ class Advisor:
             return Decision(NO_SUGGESTION)
         return Decision(REPHRASE)
 
-    def _other_side(self, turn: Turn) -> List[SearchHit]:
-        """« Et côté financements ? » during a conversation: the missions for the topic named,
-        when it is one the base knows (a mission's keyword or name); the conversation's words
-        would outweigh the one word asked about. Empty otherwise (« et côté élus ? » is read
-        with what came before)."""
+    def _other_side(self, turn: Turn) -> Tuple[str, List[SearchHit]]:
+        """« Et côté financements ? » during a conversation: the topic named (« financements »)
+        and its missions, when it is one the base knows (a mission's keyword or name); the
+        conversation's words would outweigh the one word asked about. No missions otherwise
+        (« et côté élus ? » is read with what came before)."""
         folded = plain(turn.text)
         if not (turn.context.current_mission or turn.context.previous_text) or not _OTHER_SIDE.match(folded):
-            return []
+            return "", []
         topic = _OTHER_SIDE.sub(" ", folded)
         hits = self.kb.find_missions(topic, limit=8, phase_id=turn.phase_id or turn.context.phase)
-        return hits if hits and (_best(hits) >= WEAK or self._names(topic, hits[0])) else []
+        return topic, hits if hits and (_best(hits) >= WEAK or self._names(topic, hits[0])) else []
 
     def _names(self, text: str, hit: SearchHit) -> bool:
         """Whether a short message is a keyword of the mission found or words of its name."""
